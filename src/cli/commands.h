@@ -1,0 +1,21 @@
+// The `corral` subcommands. Each registers its options on the CLI11 app and runs with the
+// Runtime. Commands print user errors as `Error: <message>` and return a non-zero exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "runtime/runtime.h"
+
+namespace corral::cli {
+
+// A registered command: the subcommand it added and the action to run when it is selected.
+using Action = std::function<int(Runtime&)>;
+struct Command {
+  CLI::App* sub;
+  Action run;
+};
+
+Command add_show_command(CLI::App& app);
+
+}  // namespace corral::cli

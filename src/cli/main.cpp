@@ -1,0 +1,25 @@
+// corral: a local LLM engine and model manager.
+#include <cstdio>
+#include <vector>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"corral: a local LLM engine and model manager"};
+  app.set_version_flag("-v,--version", std::string("corral version ") + CORRAL_VERSION);
+  app.require_subcommand(1);
+
+  std::vector<corral::cli::Command> commands;
+  commands.push_back(corral::cli::add_show_command(app));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  corral::Runtime runtime(corral::load_env_config());
+  for (auto& command : commands) {
+    if (command.sub->parsed()) return command.run(runtime);
+  }
+  return 1;
+}

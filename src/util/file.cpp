@@ -1,0 +1,130 @@
+#include "util/file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+namespace corral {
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr && size_ > 0) munmap(data_, size_);
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : data_(other.data_), size_(other.size_), path_(std::move(other.path_)) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr && size_ > 0) munmap(data_, size_);
+    data_ = other.data_;
+    size_ = other.size_;
+    path_ = std::move(other.path_);
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+Result<MappedFile> MappedFile::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return not_found("%s: no such file", path.c_str());
+    return io_error("%s: cannot open: %s", path.c_str(), std::strerror(errno));
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return io_error("%s: cannot stat: %s", path.c_str(), std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return invalid_argument("%s: not a regular file", path.c_str());
+  }
+  MappedFile out;
+  out.path_ = path;
+  out.size_ = static_cast<size_t>(st.st_size);
+  if (out.size_ > 0) {
+    void* p = mmap(nullptr, out.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      int err = errno;
+      ::close(fd);
+      out.size_ = 0;
+      return io_error("%s: cannot map: %s", path.c_str(), std::strerror(err));
+    }
+    out.data_ = static_cast<std::byte*>(p);
+  }
+  ::close(fd);
+  return out;
+}
+
+Result<std::string> read_file(const std::string& path, size_t max_bytes) {
+  CORRAL_ASSIGN_OR_RETURN(MappedFile f, MappedFile::open(path));
+  if (f.size() > max_bytes) {
+    return invalid_argument("%s: file is %zu bytes, more than the limit of %zu", path.c_str(),
+                            f.size(), max_bytes);
+  }
+  return std::string(reinterpret_cast<const char*>(f.data()), f.size());
+}
+
+static Status write_all(int fd, const std::byte* p, size_t n, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return io_error("%s: write failed: %s", path.c_str(), std::strerror(errno));
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return ok_status();
+}
+
+Status write_file_atomic(const std::string& path, std::span<const std::byte> data) {
+  std::random_device rd;
+  std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("%s: cannot create: %s", tmp.c_str(), std::strerror(errno));
+  Status st = write_all(fd, data.data(), data.size(), tmp);
+  if (st.ok() && ::fsync(fd) != 0) st = io_error("%s: fsync failed: %s", tmp.c_str(), std::strerror(errno));
+  if (::close(fd) != 0 && st.ok()) st = io_error("%s: close failed: %s", tmp.c_str(), std::strerror(errno));
+  if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
+    st = io_error("%s: rename failed: %s", path.c_str(), std::strerror(errno));
+  }
+  if (!st.ok()) {
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return ok_status();
+}
+
+Status write_file_atomic(const std::string& path, std::string_view data) {
+  return write_file_atomic(path, std::span<const std::byte>(reinterpret_cast<const std::byte*>(data.data()), data.size()));
+}
+
+bool path_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace corral
