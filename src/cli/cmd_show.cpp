@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "formats/gguf.h"
 #include "formats/tensor_listing.h"
 
 namespace corral::cli {
@@ -50,6 +51,16 @@ int show_tensors(const ShowOptions& opt) {
   return 0;
 }
 
+int show_gguf(const ShowOptions& opt) {
+  Result<GgufFile> file = GgufFile::open(opt.target);
+  if (!file.ok()) {
+    std::fprintf(stderr, "Error: %s\n", file.status().to_string().c_str());
+    return 1;
+  }
+  std::fputs(gguf_summary(*file).c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 Command add_show_command(CLI::App& app) {
@@ -61,6 +72,9 @@ Command add_show_command(CLI::App& app) {
   sub->add_flag("--json", opt->json, "Print JSON");
   return {sub, [opt](Runtime&) -> int {
     if (opt->tensors) return show_tensors(*opt);
+    if (opt->target.size() >= 5 && opt->target.compare(opt->target.size() - 5, 5, ".gguf") == 0) {
+      return show_gguf(*opt);
+    }
     std::fprintf(stderr, "Error: show without --tensors is not available yet\n");
     return 1;
   }};

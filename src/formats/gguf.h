@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "formats/tensor_listing.h"
 #include "util/dtype.h"
 #include "util/file.h"
 #include "util/status.h"
@@ -26,6 +27,11 @@ enum class GgufType : uint32_t {
   kString = 8, kArray = 9, kU64 = 10, kI64 = 11, kF64 = 12,
 };
 std::string_view gguf_type_name(GgufType type);
+
+// Limits the reader enforces (and the writer respects).
+inline constexpr uint64_t kGgufDefaultAlignment = 32;
+inline constexpr int kGgufMaxArrayDepth = 8;  // an array directly in a KV pair has depth 1
+inline constexpr uint32_t kGgufMaxDims = 4;
 
 class GgufValue;
 
@@ -39,6 +45,8 @@ struct GgufArray {
   std::vector<GgufValue> values;     // kArray (nested)
   size_t size() const;
 };
+// Exact equality: same element type and values (floats compared bit for bit).
+bool operator==(const GgufArray& a, const GgufArray& b);
 
 class GgufValue {
  public:
@@ -154,5 +162,16 @@ class GgufWriter {
 
 // Copies every metadata key and tensor of `file` into `writer` (tensors by reference).
 Status gguf_copy_into(const GgufFile& file, GgufWriter* writer);
+
+// Lists the tensors of a GGUF file for `corral show --tensors` (shapes outermost-first,
+// dtypes spelled as GGUF spells them).
+Result<CheckpointListing> list_gguf_tensors(const std::string& path);
+
+// A human-readable summary for `corral show FILE.gguf`: architecture, parameter count, context
+// and embedding length, quantization, tensor count, then every metadata key with its value
+// (arrays longer than a few elements elided as `[... N items]`, long strings shortened).
+std::string gguf_summary(const GgufFile& file);
+// The llama file-type name for `general.file_type` ("Q4_K_M", "F16", ...), or "" if unknown.
+std::string_view gguf_file_type_name(uint32_t file_type);
 
 }  // namespace corral
