@@ -50,7 +50,6 @@ Result<CheckpointListing> list_hf(Result<HfCheckpoint> ckpt) {
   return to_listing(ckpt->format(), ckpt->tensors());
 }
 
-
 }  // namespace
 
 uint64_t CheckpointListing::parameters() const {
