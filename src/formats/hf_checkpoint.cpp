@@ -79,7 +79,7 @@ Status HfCheckpoint::finish() {
   std::vector<HfTensor> sorted;
   sorted.reserve(order.size());
   for (size_t k = 0; k < order.size(); ++k) {
-    if (k > 0 && tensors_[order[k]].name == tensors_[order[k - 1]].name) {
+    if (k > 0 && tensors_[order[k]].name == sorted.back().name) {
       return corrupt("tensor '%s' appears in both %s and %s", tensors_[order[k]].name.c_str(),
                      origin[order[k - 1]]->c_str(), origin[order[k]]->c_str());
     }

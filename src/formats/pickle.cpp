@@ -258,6 +258,7 @@ Result<uint32_t> Unpickler::rebuild_tensor(const std::vector<uint32_t>& args) {
     shape.push_back(d.int_value);
     strides.push_back(s.int_value);
   }
+  // new_node() may move the arena: the references above are not used after this point.
   CORRAL_ASSIGN_OR_RETURN(uint32_t id, new_node(PickleKind::kTensor));
   PickleNode& t = at(id);
   t.int_value = at(args[1]).int_value;
@@ -336,11 +337,15 @@ Status Unpickler::op_persid() {
   }
   if (key.kind != PickleKind::kString) return bad("storage key is not a string");
   if (numel.kind != PickleKind::kInt || numel.int_value < 0) return bad("storage size is not a non-negative integer");
+  const HfDType dtype = type.dtype;
+  std::string key_text = key.text;
+  const uint64_t count = static_cast<uint64_t>(numel.int_value);
+  // new_node() may move the arena: no references into it are used after this point.
   CORRAL_ASSIGN_OR_RETURN(uint32_t id, new_node(PickleKind::kStorage));
   PickleNode& s = at(id);
-  s.dtype = at(pid.items[1]).dtype;
-  s.text = at(pid.items[2]).text;
-  s.numel = static_cast<uint64_t>(at(pid.items[4]).int_value);
+  s.dtype = dtype;
+  s.text = std::move(key_text);
+  s.numel = count;
   return push(id);
 }
 
