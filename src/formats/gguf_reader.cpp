@@ -22,15 +22,24 @@ using gguf_internal::type_is_known;
 
 namespace {
 
-// Where a field lives, for error messages: "key 3 ('general.name') value".
+// A name from the file, shortened and with unprintable bytes replaced, for error messages.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < 80; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+  }
+  if (s.size() > 80) out += "...";
+  return out;
+}
+
+// Where a field lives, for error messages: "key 3 ('general.name')".
 std::string describe_key(uint64_t index, std::string_view key) {
-  return format_string("key %" PRIu64 " ('%.*s')", index, static_cast<int>(std::min<size_t>(key.size(), 80)),
-                       key.data());
+  return format_string("key %" PRIu64 " ('%s')", index, printable(key).c_str());
 }
 
 std::string describe_tensor(uint64_t index, std::string_view name) {
-  return format_string("tensor %" PRIu64 " ('%.*s')", index,
-                       static_cast<int>(std::min<size_t>(name.size(), 80)), name.data());
+  return format_string("tensor %" PRIu64 " ('%s')", index, printable(name).c_str());
 }
 
 }  // namespace
@@ -424,7 +433,7 @@ class GgufParser {
       if (cur.offset < prev.offset + prev.bytes) {
         return fail(StatusCode::kCorrupt, fields_[order[k]].offset_at, describe_tensor(order[k], cur.name),
                     "offset", "data at %" PRIu64 " overlaps tensor '%s' [%" PRIu64 ", +%" PRIu64 ")", cur.offset,
-                    prev.name.c_str(), prev.offset, prev.bytes);
+                    printable(prev.name).c_str(), prev.offset, prev.bytes);
       }
     }
     return ok_status();
