@@ -1,0 +1,123 @@
+// mul_mat through the CPU matmul seam (gemm.h), per weight dtype, at the decode shape
+// (1 x 2048 -> 8192) and the prefill shape (512 x 2048 -> 8192), on 1 and 2 threads.
+// Each iteration packs the activations (split across threads) and computes all tiles, as the
+// CPU mul_mat op does. Decode rotates over enough weight copies (>= 128 MiB) that the weights
+// come from DRAM, as in a real model. Counters: GB/s (weight bytes / s), GFLOP/s.
+// Env CORRAL_BENCH_ISA=generic|avx2|avx512 picks the ISA (default: the best one).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "backends/cpu/cpu_features.h"
+#include "backends/cpu/gemm.h"
+#include "bench_pool.h"
+#include "ml/quant.h"
+
+namespace {
+
+using corral::DType;
+using namespace corral::cpu;
+
+constexpr int64_t kK = 2048, kN = 8192;
+constexpr size_t kColdBytes = size_t{128} << 20;
+
+const DType kTypes[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
+                        DType::kQ5_1, DType::kQ8_0, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K,
+                        DType::kQ6_K};
+
+Isa bench_isa() {
+  const char* env = std::getenv("CORRAL_BENCH_ISA");
+  if (env == nullptr) return best_isa();
+  auto r = parse_isa(env);
+  return r.ok() ? *r : best_isa();
+}
+
+struct Weights {
+  size_t row_bytes = 0;
+  size_t matrix_bytes = 0;
+  std::vector<std::unique_ptr<uint8_t[]>> copies;
+};
+
+// One quantized 8192 x 2048 matrix (64 distinct random rows, repeated), copied `copies` times.
+const Weights& weights(DType t, int copies) {
+  static std::map<std::pair<DType, int>, Weights> cache;
+  auto it = cache.find({t, copies});
+  if (it != cache.end()) return it->second;
+  Weights w;
+  w.row_bytes = *corral::dtype_row_bytes(t, kK);
+  w.matrix_bytes = w.row_bytes * kN;
+  std::mt19937 rng(42);
+  std::normal_distribution<float> nd(0.0f, 0.02f);
+  std::vector<float> row(kK);
+  constexpr int kDistinct = 64;
+  std::vector<uint8_t> base(w.row_bytes * kDistinct);
+  for (int i = 0; i < kDistinct; ++i) {
+    for (auto& v : row) v = nd(rng);
+    (void)corral::quantize_row(t, row.data(), base.data() + i * w.row_bytes, kK);
+  }
+  for (int c = 0; c < copies; ++c) {
+    std::unique_ptr<uint8_t[]> m(new uint8_t[w.matrix_bytes]);
+    for (int64_t i = 0; i < kN; i += kDistinct) std::memcpy(m.get() + i * w.row_bytes, base.data(), base.size());
+    w.copies.push_back(std::move(m));
+  }
+  return cache.emplace(std::make_pair(t, copies), std::move(w)).first->second;
+}
+
+void BM_MulMat(benchmark::State& state) {
+  const DType t = kTypes[state.range(0)];
+  const int64_t m = state.range(1);  // activation rows
+  const int threads = static_cast<int>(state.range(2));
+  const Isa isa = bench_isa();
+  const size_t one = *corral::dtype_row_bytes(t, kK) * kN;
+  const int copies = m == 1 ? static_cast<int>(std::max<size_t>(1, (kColdBytes + one - 1) / one)) : 1;
+  const Weights& w = weights(t, copies);
+  std::vector<float> x(m * kK);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (auto& v : x) v = nd(rng);
+  const size_t xr = activation_row_bytes(t, kK);
+  std::vector<uint8_t> xq(xr * m);
+  std::vector<float> c(m * kN);
+  corral::bench::SpinPool pool(threads);
+  const TileHint hint = preferred_tile(isa, t);
+  int copy = 0;
+  for (auto _ : state) {
+    const uint8_t* wm = w.copies[copy].get();
+    copy = (copy + 1) % copies;
+    pool.run([&](int tid) {
+      for (int64_t j = m * tid / threads; j < m * (tid + 1) / threads; ++j) {
+        pack_activations(isa, t, x.data() + j * kK, kK, xq.data() + j * xr);
+      }
+    });
+    pool.run([&](int tid) {
+      // Each thread owns a contiguous band of weight rows; activation rows in L2-sized tiles.
+      const int64_t i0 = kN * tid / threads, i1 = kN * (tid + 1) / threads;
+      for (int64_t j0 = 0; j0 < m; j0 += hint.cols) {
+        const int64_t j1 = std::min(m, j0 + hint.cols);
+        matmul_tile(isa, t, kK, wm, w.row_bytes, xq.data(), xr, c.data(), kN, i0, i1, j0, j1);
+      }
+    });
+    benchmark::DoNotOptimize(c.data());
+  }
+  const double iters = static_cast<double>(state.iterations());
+  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(w.matrix_bytes) * iters / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * kN * kK * iters / 1e9, benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(corral::dtype_name(t)) + (m == 1 ? " decode " : " prefill ") + std::string(isa_name(isa)));
+}
+
+void args(benchmark::internal::Benchmark* b) {
+  for (int t = 0; t < static_cast<int>(std::size(kTypes)); ++t)
+    for (int64_t m : {1, 512})
+      for (int threads : {1, 2}) b->Args({t, m, threads});
+}
+
+}  // namespace
+
+BENCHMARK(BM_MulMat)->Apply(args)->UseRealTime()->Unit(benchmark::kMillisecond)->ArgNames({"type", "m", "threads"});
+BENCHMARK_MAIN();

@@ -1,0 +1,39 @@
+// Private to backends/cpu: the per-ISA entry points behind gemm.h. Each ISA's translation
+// units are compiled with their own -m flags and define these inside their own namespace;
+// gemm.cpp (compiled without extra flags) dispatches. Depends on util/ and ml/quant_blocks.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "util/dtype.h"
+
+namespace corral::cpu {
+
+struct TileArgs {
+  int64_t k;
+  const uint8_t* w;      // weight row 0
+  size_t w_row_bytes;
+  const uint8_t* xq;     // packed activation row 0
+  size_t xq_row_bytes;
+  float* c;
+  size_t ldc;
+  int64_t i0, i1, j0, j1;
+};
+
+namespace generic {
+void pack_activations(DType weight, const float* x, int64_t k, void* out);
+void matmul_tile(DType weight, const TileArgs& a);
+}  // namespace generic
+
+namespace avx2 {
+void pack_activations(DType weight, const float* x, int64_t k, void* out);
+void matmul_tile(DType weight, const TileArgs& a);
+}  // namespace avx2
+
+namespace avx512 {
+void pack_activations(DType weight, const float* x, int64_t k, void* out);
+void matmul_tile(DType weight, const TileArgs& a);
+}  // namespace avx512
+
+}  // namespace corral::cpu

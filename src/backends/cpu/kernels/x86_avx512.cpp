@@ -1,0 +1,297 @@
+// AVX-512 (F+BW+VL+DQ) kernels: register-tiled matmul tiles for every weight dtype.
+// Integer dot products use VNNI (vpdpbusd) when the CPU has it; without VNNI the quantized
+// tiles run the AVX2 kernels. BF16 weights use vdpbf16ps when AVX512_BF16 is present.
+// Compiled only with this ISA's -m flags; everything lives in corral::cpu::avx512.
+// GCC 12's AVX-512 headers build results from _mm512_undefined_*(), which -Wuninitialized
+// flags at every inlined use (a known false positive of the headers, not of this code).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "backends/cpu/cpu_features.h"
+#include "backends/cpu/kernels/kernels_impl.h"
+#include "ml/quant_blocks.h"
+#include "util/half.h"
+
+namespace corral::cpu::avx512 {
+
+#include "backends/cpu/kernels/x86_decode_impl.h"
+
+namespace {
+
+constexpr int kRows = 4;  // weight rows per register tile
+constexpr int kCols = 2;  // activation rows per register tile (quantized)
+
+inline __m512i load64(const void* p) { return _mm512_loadu_si512(p); }
+
+inline __m512i act_pair(const BlockQ8_0* x, int64_t b, bool pair) {
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
+  const __m256i hi = pair ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b + 1].qs)) : _mm256_setzero_si256();
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+inline __m512 scale_pair(const BlockQ8_0* x, int64_t b, bool pair) {
+  const float d0 = half_to_float(x[b].d);
+  const float d1 = pair ? half_to_float(x[b + 1].d) : 0.0f;
+  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(d0)), _mm256_set1_ps(d1), 1);
+}
+
+// R weight rows x C activation rows of a 32-element format; two blocks per 512-bit step.
+template <int R, int C, bool kMin>
+__attribute__((target("avx512vnni"))) void micro32(const Panel32* w, const BlockQ8_0* const* x, int64_t nb, int offset, float* c, size_t ldc) {
+  __m512 acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
+  const __m512i off = _mm512_set1_epi8(static_cast<char>(offset));
+  const __m512i ones = _mm512_set1_epi8(1);
+  for (int64_t b = 0; b < nb; b += 2) {
+    const bool pair = b + 1 < nb;
+    __m512i a[C], corr[C];
+    __m512 da[C], fsum[C];
+    for (int j = 0; j < C; ++j) {
+      a[j] = act_pair(x[j], b, pair);
+      da[j] = scale_pair(x[j], b, pair);
+      corr[j] = offset ? _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), off, a[j]))
+                       : _mm512_setzero_si512();
+      if constexpr (kMin) fsum[j] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, a[j])), da[j]);
+    }
+    for (int r = 0; r < R; ++r) {
+      const __m512i wq = load64(w[r].q + 32 * b);
+      const __m512 dw = _mm512_loadu_ps(w[r].dw + 8 * b);
+      for (int j = 0; j < C; ++j) {
+        const __m512i dot = _mm512_dpbusd_epi32(corr[j], wq, a[j]);
+        acc[r][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw, da[j]), acc[r][j]);
+      }
+      if constexpr (kMin) {
+        const __m512 m = _mm512_loadu_ps(w[r].m + 8 * b);
+        for (int j = 0; j < C; ++j) acc[r][j] = _mm512_fmadd_ps(fsum[j], m, acc[r][j]);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < C; ++j) c[j * ldc + r] = _mm512_reduce_add_ps(acc[r][j]);
+}
+
+// R weight rows x C activation rows of a K-quant; 64 elements per step.
+template <int R, int C, bool kIntMin>
+void microK(const PanelK* w, const BlockQ8_K* const* x, int64_t nsb, float* c, size_t ldc) {
+  __m512 acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
+  for (int64_t sb = 0; sb < nsb; ++sb) {
+    __m512i iacc[R][C];
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < C; ++j) iacc[r][j] = _mm512_setzero_si512();
+    for (int ch = 0; ch < 4; ++ch) {
+      __m512i a[C];
+      for (int j = 0; j < C; ++j) a[j] = load64(x[j][sb].qs + 64 * ch);
+      for (int r = 0; r < R; ++r) {
+        const __m512i wq = load64(w[r].q + 256 * sb + 64 * ch);
+        const __m512i s = load64(w[r].sc + 128 * sb + 32 * ch);
+        for (int j = 0; j < C; ++j) {
+          iacc[r][j] = _mm512_add_epi32(iacc[r][j], _mm512_madd_epi16(_mm512_maddubs_epi16(wq, a[j]), s));
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      const __m256i m16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].m16 + 16 * sb));
+      for (int j = 0; j < C; ++j) {
+        const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j][sb].bsums));
+        const __m512i mins = _mm512_zextsi256_si512(_mm256_madd_epi16(m16, bs));
+        const float da = x[j][sb].d;
+        if constexpr (kIntMin) {
+          const __m512i v = _mm512_sub_epi32(iacc[r][j], mins);
+          acc[r][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_set1_ps(w[r].d[sb] * da), acc[r][j]);
+        } else {
+          acc[r][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[r][j]), _mm512_set1_ps(w[r].d[sb] * da), acc[r][j]);
+          acc[r][j] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(mins), _mm512_set1_ps(w[r].dmin[sb] * da), acc[r][j]);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < C; ++j) c[j * ldc + r] = _mm512_reduce_add_ps(acc[r][j]);
+}
+
+// Float weights (already converted) x float activations; 16 elements per step.
+template <int R, int C>
+void microF(const float* const* w, const float* const* x, int64_t k, float* c, size_t ldc) {
+  __m512 acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
+  for (int64_t e = 0; e < k; e += 16) {
+    const __mmask16 mask = k - e >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (k - e)) - 1);
+    __m512 a[C];
+    for (int j = 0; j < C; ++j) a[j] = _mm512_maskz_loadu_ps(mask, x[j] + e);
+    for (int r = 0; r < R; ++r) {
+      const __m512 wv = _mm512_maskz_loadu_ps(mask, w[r] + e);
+      for (int j = 0; j < C; ++j) acc[r][j] = _mm512_fmadd_ps(wv, a[j], acc[r][j]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < C; ++j) c[j * ldc + r] = _mm512_reduce_add_ps(acc[r][j]);
+}
+
+// BF16 weights x BF16 activations with vdpbf16ps; 32 elements per step.
+template <int R, int C>
+__attribute__((target("avx512bf16"))) void microBF16(const uint16_t* const* w, const uint16_t* const* x, int64_t k,
+                                                      float* c, size_t ldc) {
+  __m512 acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
+  for (int64_t e = 0; e < k; e += 32) {
+    const __mmask32 mask = k - e >= 32 ? 0xffffffffu : static_cast<__mmask32>((1u << (k - e)) - 1);
+    __m512bh a[C];
+    for (int j = 0; j < C; ++j) a[j] = (__m512bh)_mm512_maskz_loadu_epi16(mask, x[j] + e);
+    for (int r = 0; r < R; ++r) {
+      const __m512bh wv = (__m512bh)_mm512_maskz_loadu_epi16(mask, w[r] + e);
+      for (int j = 0; j < C; ++j) acc[r][j] = _mm512_dpbf16_ps(acc[r][j], wv, a[j]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < C; ++j) c[j * ldc + r] = _mm512_reduce_add_ps(acc[r][j]);
+}
+
+// Calls fn.template operator()<R, C>() for runtime r in 1..4, c in 1..MaxC.
+template <int MaxC, typename Fn>
+void dispatch_rc(int r, int c, Fn&& fn) {
+  auto with_c = [&](auto rt) {
+    constexpr int R = decltype(rt)::value;
+    if constexpr (MaxC >= 4) { if (c == 4) return fn.template operator()<R, 4>(); }
+    if constexpr (MaxC >= 3) { if (c == 3) return fn.template operator()<R, 3>(); }
+    if constexpr (MaxC >= 2) { if (c == 2) return fn.template operator()<R, 2>(); }
+    return fn.template operator()<R, 1>();
+  };
+  switch (r) {
+    case 4: return with_c(std::integral_constant<int, 4>{});
+    case 3: return with_c(std::integral_constant<int, 3>{});
+    case 2: return with_c(std::integral_constant<int, 2>{});
+    default: return with_c(std::integral_constant<int, 1>{});
+  }
+}
+
+void tile32(DType t, const TileArgs& a) {
+  const int64_t nb = a.k / 32;
+  const bool has_min = t == DType::kQ4_1 || t == DType::kQ5_1;
+  const int offset = offset_of(t, false);
+  const size_t qn = static_cast<size_t>(a.k) + 64, fn = static_cast<size_t>(a.k / 4) + 16;
+  std::vector<uint8_t> qbuf(kRows * qn, 0);
+  std::vector<float> dbuf(kRows * fn, 0.0f), mbuf(has_min ? kRows * fn : 0, 0.0f);
+  Panel32 p[kRows];
+  for (int r = 0; r < kRows; ++r) p[r] = {qbuf.data() + r * qn, dbuf.data() + r * fn, has_min ? mbuf.data() + r * fn : nullptr};
+  for (int64_t i = a.i0; i < a.i1; i += kRows) {
+    const int nr = static_cast<int>(std::min<int64_t>(kRows, a.i1 - i));
+    for (int r = 0; r < nr; ++r) decode_row32(t, a.w + (i + r) * a.w_row_bytes, nb, p[r], false);
+    for (int64_t j = a.j0; j < a.j1; j += kCols) {
+      const int nc = static_cast<int>(std::min<int64_t>(kCols, a.j1 - j));
+      const BlockQ8_0* x[kCols];
+      for (int cc = 0; cc < nc; ++cc) x[cc] = reinterpret_cast<const BlockQ8_0*>(a.xq + (j + cc) * a.xq_row_bytes);
+      float* out = a.c + j * a.ldc + i;
+      dispatch_rc<kCols>(nr, nc, [&]<int R, int C>() {
+        if (has_min) micro32<R, C, true>(p, x, nb, offset, out, a.ldc);
+        else micro32<R, C, false>(p, x, nb, offset, out, a.ldc);
+      });
+    }
+  }
+}
+
+void tileK(DType t, const TileArgs& a) {
+  const int64_t nsb = a.k / 256;
+  const bool int_min = t == DType::kQ3_K || t == DType::kQ6_K;
+  const size_t k = static_cast<size_t>(a.k);
+  std::vector<uint8_t> qbuf(kRows * k);
+  std::vector<int16_t> sbuf(kRows * k / 2), mbuf(kRows * static_cast<size_t>(nsb) * 16);
+  std::vector<float> dbuf(kRows * static_cast<size_t>(nsb) * 2);
+  PanelK p[kRows];
+  for (int r = 0; r < kRows; ++r) {
+    p[r] = {qbuf.data() + r * k, sbuf.data() + r * k / 2, dbuf.data() + 2 * r * nsb, dbuf.data() + (2 * r + 1) * nsb,
+            mbuf.data() + r * nsb * 16};
+  }
+  for (int64_t i = a.i0; i < a.i1; i += kRows) {
+    const int nr = static_cast<int>(std::min<int64_t>(kRows, a.i1 - i));
+    for (int r = 0; r < nr; ++r) decode_rowK(t, a.w + (i + r) * a.w_row_bytes, nsb, p[r]);
+    for (int64_t j = a.j0; j < a.j1; j += kCols) {
+      const int nc = static_cast<int>(std::min<int64_t>(kCols, a.j1 - j));
+      const BlockQ8_K* x[kCols];
+      for (int cc = 0; cc < nc; ++cc) x[cc] = reinterpret_cast<const BlockQ8_K*>(a.xq + (j + cc) * a.xq_row_bytes);
+      float* out = a.c + j * a.ldc + i;
+      dispatch_rc<kCols>(nr, nc, [&]<int R, int C>() {
+        if (int_min) microK<R, C, true>(p, x, nsb, out, a.ldc);
+        else microK<R, C, false>(p, x, nsb, out, a.ldc);
+      });
+    }
+  }
+}
+
+void tile_float(DType t, const TileArgs& a) {
+  constexpr int kFCols = 4;
+  const size_t k = static_cast<size_t>(a.k);
+  const bool bf16_native = t == DType::kBF16 && detect_cpu_features().avx512_bf16;
+  std::vector<float> wbuf(t == DType::kF32 || bf16_native ? 0 : kRows * k);
+  std::vector<float> xbuf(t == DType::kBF16 && !bf16_native ? static_cast<size_t>(a.j1 - a.j0) * k : 0);
+  for (int64_t j = 0; j < static_cast<int64_t>(xbuf.size() / std::max<size_t>(k, 1)); ++j) {
+    const auto* src = reinterpret_cast<const uint16_t*>(a.xq + (a.j0 + j) * a.xq_row_bytes);
+    for (size_t e = 0; e < k; ++e) xbuf[j * k + e] = bf16_to_f32(src[e]);
+  }
+  for (int64_t i = a.i0; i < a.i1; i += kRows) {
+    const int nr = static_cast<int>(std::min<int64_t>(kRows, a.i1 - i));
+    const void* wrows[kRows];
+    for (int r = 0; r < nr; ++r) {
+      const uint8_t* src = a.w + (i + r) * a.w_row_bytes;
+      if (t == DType::kF32 || bf16_native) {
+        wrows[r] = src;
+        continue;
+      }
+      float* dst = wbuf.data() + r * k;
+      const auto* h = reinterpret_cast<const uint16_t*>(src);
+      size_t e = 0;
+      if (t == DType::kF16) {
+        for (; e + 16 <= k; e += 16) _mm512_storeu_ps(dst + e, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h + e))));
+        for (; e < k; ++e) dst[e] = fp16_to_f32(h[e]);
+      } else {
+        for (; e < k; ++e) dst[e] = bf16_to_f32(h[e]);
+      }
+      wrows[r] = dst;
+    }
+    for (int64_t j = a.j0; j < a.j1; j += kFCols) {
+      const int nc = static_cast<int>(std::min<int64_t>(kFCols, a.j1 - j));
+      const void* xrows[kFCols];
+      for (int cc = 0; cc < nc; ++cc) {
+        xrows[cc] = xbuf.empty() ? static_cast<const void*>(a.xq + (j + cc) * a.xq_row_bytes)
+                                 : static_cast<const void*>(xbuf.data() + (j + cc - a.j0) * k);
+      }
+      float* out = a.c + j * a.ldc + i;
+      dispatch_rc<kFCols>(nr, nc, [&]<int R, int C>() {
+        if (bf16_native) {
+          microBF16<R, C>(reinterpret_cast<const uint16_t* const*>(wrows), reinterpret_cast<const uint16_t* const*>(xrows), a.k, out, a.ldc);
+        } else {
+          microF<R, C>(reinterpret_cast<const float* const*>(wrows), reinterpret_cast<const float* const*>(xrows), a.k, out, a.ldc);
+        }
+      });
+    }
+  }
+}
+
+}  // namespace
+
+void pack_activations(DType weight, const float* x, int64_t k, void* out) { pack_activations_x86(weight, x, k, out); }
+
+void matmul_tile(DType weight, const TileArgs& a) {
+  switch (weight) {
+    case DType::kF32: case DType::kF16: case DType::kBF16:
+      return tile_float(weight, a);
+    default:
+      break;
+  }
+  if (!detect_cpu_features().avx512_vnni) return avx2::matmul_tile(weight, a);
+  if (dtype_traits(weight).block_size == 32) return tile32(weight, a);
+  return tileK(weight, a);
+}
+
+}  // namespace corral::cpu::avx512
