@@ -1,0 +1,23 @@
+// The avx512 instantiation of the CPU kernels: kernels.inc and kernels_data.inc re-included inside
+// namespace corral::cpu::avx512, compiled with this ISA's flags only (see CMakeLists.txt).
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+// GCC 12 reports its own _mm512_undefined_* idiom inside avx512fintrin.h as maybe-uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include "backends/cpu/kernel_abi.h"
+#include "ml/quant.h"
+
+namespace corral::cpu::avx512 {
+namespace {
+#include "backends/cpu/isa/vec_avx512.inc"
+#include "backends/cpu/isa/kernels.inc"
+#include "backends/cpu/isa/kernels_data.inc"
+}  // namespace
+
+void fill_kernel_table(KernelTable* table) { fill_table_impl(table); }
+
+}  // namespace corral::cpu::avx512
