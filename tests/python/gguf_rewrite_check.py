@@ -40,7 +40,7 @@ def compare(src, dst):
             fail(f"{dst}: {k}: encoded value differs")
         if k.startswith("GGUF."):
             continue
-        if fa.contents() != fb.contents():
+        if repr(fa.contents()) != repr(fb.contents()):  # repr: NaN equals NaN
             fail(f"{dst}: {k}: {fa.contents()!r} vs {fb.contents()!r}")
     if len(a.tensors) != len(b.tensors):
         fail(f"{dst}: {len(b.tensors)} tensors, source has {len(a.tensors)}")
