@@ -73,6 +73,14 @@ TEST(SafetensorsMalformed, NonObjectJson) {
   expect_error(parse_status("[1, 2, 3]", 0), StatusCode::kCorrupt, {"array", "not an object"});
 }
 
+TEST(SafetensorsMalformed, DeeplyNestedJsonDoesNotOverflowTheStack) {
+  const size_t depth = 200'000;  // far deeper than a recursive parser's stack allows
+  expect_error(parse_status(std::string(depth, '[') + std::string(depth, ']'), 0), StatusCode::kCorrupt,
+               {"not an object"});
+  expect_error(parse_status(R"({"w":)" + std::string(depth, '[') + std::string(depth, ']') + "}", 0),
+               StatusCode::kCorrupt, {"tensor 'w'", "not a JSON object"});
+}
+
 TEST(SafetensorsMalformed, UnknownDtype) {
   expect_error(parse_status(R"({"w":{"dtype":"F128","shape":[1],"data_offsets":[0,16]}})", 16),
                StatusCode::kCorrupt, {"tensor 'w'", "unknown dtype 'F128'"});
