@@ -1,6 +1,7 @@
 // A tiny spinning worker pool for the benchmarks (until the engine's thread pool is there):
 // run(n, fn) calls fn(t) for t in [0, n) on n threads, the caller being thread 0. Workers spin
-// between jobs so a dispatch costs well under a microsecond. Bench-only; not for the engine.
+// briefly between jobs (then yield, so an oversubscribed machine still makes progress), so a
+// dispatch costs about a microsecond. Bench-only; not for the engine.
 #pragma once
 
 #include <atomic>
@@ -30,15 +31,23 @@ class SpinPool {
     pending_.store(n_ - 1);
     generation_.fetch_add(1, std::memory_order_release);
     fn(0);
-    while (pending_.load(std::memory_order_acquire) != 0) __builtin_ia32_pause();
+    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) relax(spins);
   }
 
  private:
+  static void relax(int spins) {
+    if (spins < 4096) {
+      __builtin_ia32_pause();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+
   void loop(int t) {
     unsigned seen = 0;
     for (;;) {
       unsigned g;
-      while ((g = generation_.load(std::memory_order_acquire)) == seen) __builtin_ia32_pause();
+      for (int spins = 0; (g = generation_.load(std::memory_order_acquire)) == seen; ++spins) relax(spins);
       seen = g;
       if (stop_.load()) return;
       (*job_)(t);

@@ -87,7 +87,7 @@ def run(base, cpu, name, m, threads, reps):
     one = row_bytes * N
     copies = max(1, -(-COLD_BYTES // one)) if m == 1 else 1
     overhead = base.ggml_tensor_overhead() * (2 * copies + 8) + base.ggml_graph_overhead_custom(2 * copies + 8, False)
-    mem = overhead + copies * (one + 4 * m * N + 256) + 4 * m * K + (1 << 20)
+    mem = int(1.1 * (overhead + copies * (one + 4 * m * N + 256) + 4 * m * K)) + (16 << 20)
     ctx = base.ggml_init(InitParams(mem, None, False))
     if not ctx:
         sys.exit("ggml_init failed")

@@ -85,7 +85,8 @@ void microK(const PanelK* w, const BlockQ8_K* const* x, int64_t nsb, float* c, s
       for (int j = 0; j < C; ++j) a[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j][sb].qs + 32 * ch));
       for (int r = 0; r < R; ++r) {
         const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].q + 256 * sb + 32 * ch));
-        const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].sc + 128 * sb + 16 * ch));
+        const int16_t* s16 = w[r].sc16 + 16 * sb + 2 * ch;
+        const __m256i s = _mm256_set_m128i(_mm_set1_epi16(s16[1]), _mm_set1_epi16(s16[0]));
         for (int j = 0; j < C; ++j) {
           iacc[r][j] = _mm256_add_epi32(iacc[r][j], _mm256_madd_epi16(_mm256_maddubs_epi16(wq, a[j]), s));
         }
@@ -180,11 +181,11 @@ void tileK(DType t, const TileArgs& a) {
   const bool int_min = t == DType::kQ3_K || t == DType::kQ6_K;
   const size_t k = static_cast<size_t>(a.k);
   std::vector<uint8_t> qbuf(kRows * k);
-  std::vector<int16_t> sbuf(kRows * k / 2), mbuf(kRows * static_cast<size_t>(nsb) * 16);
+  std::vector<int16_t> sbuf(kRows * static_cast<size_t>(nsb) * 16), mbuf(kRows * static_cast<size_t>(nsb) * 16);
   std::vector<float> dbuf(kRows * static_cast<size_t>(nsb) * 2);
   PanelK p[kRows];
   for (int r = 0; r < kRows; ++r) {
-    p[r] = {qbuf.data() + r * k, sbuf.data() + r * k / 2, dbuf.data() + 2 * r * nsb, dbuf.data() + (2 * r + 1) * nsb,
+    p[r] = {qbuf.data() + r * k, sbuf.data() + r * nsb * 16, dbuf.data() + 2 * r * nsb, dbuf.data() + (2 * r + 1) * nsb,
             mbuf.data() + r * nsb * 16};
   }
   for (int64_t i = a.i0; i < a.i1; i += kRows) {

@@ -84,8 +84,15 @@ void microK(const PanelK* w, const BlockQ8_K* const* x, int64_t nsb, float* c, s
   __m512 acc[R][C];
   for (int r = 0; r < R; ++r)
     for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
+  // Lane l of chunk ch (64 elements) takes the scale of sub-block 4*ch + l/8.
+  const __m512i lane_sub = _mm512_srli_epi16(_mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+                                                             15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), 3);
   for (int64_t sb = 0; sb < nsb; ++sb) {
     __m512i iacc[R][C];
+    __m512i sc[R];
+    for (int r = 0; r < R; ++r) {
+      sc[r] = _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].sc16 + 16 * sb)));
+    }
     for (int r = 0; r < R; ++r)
       for (int j = 0; j < C; ++j) iacc[r][j] = _mm512_setzero_si512();
     for (int ch = 0; ch < 4; ++ch) {
@@ -93,7 +100,7 @@ void microK(const PanelK* w, const BlockQ8_K* const* x, int64_t nsb, float* c, s
       for (int j = 0; j < C; ++j) a[j] = load64(x[j][sb].qs + 64 * ch);
       for (int r = 0; r < R; ++r) {
         const __m512i wq = load64(w[r].q + 256 * sb + 64 * ch);
-        const __m512i s = load64(w[r].sc + 128 * sb + 32 * ch);
+        const __m512i s = _mm512_permutexvar_epi16(_mm512_add_epi16(lane_sub, _mm512_set1_epi16(static_cast<short>(4 * ch))), sc[r]);
         for (int j = 0; j < C; ++j) {
           iacc[r][j] = _mm512_add_epi32(iacc[r][j], _mm512_madd_epi16(_mm512_maddubs_epi16(wq, a[j]), s));
         }
@@ -206,11 +213,11 @@ void tileK(DType t, const TileArgs& a) {
   const bool int_min = t == DType::kQ3_K || t == DType::kQ6_K;
   const size_t k = static_cast<size_t>(a.k);
   std::vector<uint8_t> qbuf(kRows * k);
-  std::vector<int16_t> sbuf(kRows * k / 2), mbuf(kRows * static_cast<size_t>(nsb) * 16);
+  std::vector<int16_t> sbuf(kRows * static_cast<size_t>(nsb) * 16), mbuf(kRows * static_cast<size_t>(nsb) * 16);
   std::vector<float> dbuf(kRows * static_cast<size_t>(nsb) * 2);
   PanelK p[kRows];
   for (int r = 0; r < kRows; ++r) {
-    p[r] = {qbuf.data() + r * k, sbuf.data() + r * k / 2, dbuf.data() + 2 * r * nsb, dbuf.data() + (2 * r + 1) * nsb,
+    p[r] = {qbuf.data() + r * k, sbuf.data() + r * nsb * 16, dbuf.data() + 2 * r * nsb, dbuf.data() + (2 * r + 1) * nsb,
             mbuf.data() + r * nsb * 16};
   }
   for (int64_t i = a.i0; i < a.i1; i += kRows) {

@@ -7,8 +7,8 @@
 //  32-element formats: q[k] bytes (u8 value minus `offset` is the signed level, or raw s8 for Q8_0
 //    in signed mode), dw[k/4] floats (lane t holds the block scale of elements 4t..4t+3),
 //    m[k/4] floats (block min of Q4_1/Q5_1, same lane layout).
-//  K-quants: q[k] u8 levels, sc[k/2] int16 (lane t holds the sub-block scale of elements 2t, 2t+1),
-//    per super-block d, dmin and m16[16]; w = d*sc*q - dmin*m16 (Q3_K/Q6_K: dmin = d, m16 = off*sc).
+//  K-quants: q[k] u8 levels; per super-block sc16[16] int16 sub-block scales, d, dmin and
+//    m16[16]; w = d*sc16*q - dmin*m16 (Q3_K/Q6_K: dmin = d, m16 = off*sc16).
 
 using corral::quant::BlockQ2_K;
 using corral::quant::BlockQ3_K;
@@ -30,7 +30,7 @@ struct Panel32 {
 
 struct PanelK {
   uint8_t* q;
-  int16_t* sc;
+  int16_t* sc16;
   float* d;
   float* dmin;
   int16_t* m16;
@@ -122,21 +122,18 @@ inline __m256i byte_field(__m256i v, int shift, int mask) {
 inline __m256i load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 inline void store32(uint8_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
 
-inline void store_scales16(int16_t* sc, const int* s16) {
-  for (int j = 0; j < 16; ++j) _mm_storeu_si128(reinterpret_cast<__m128i*>(sc + 8 * j), _mm_set1_epi16(static_cast<short>(s16[j])));
-}
 
 inline void decode_rowK(DType t, const uint8_t* row, int64_t nsb, const PanelK& p) {
-  int s16[16];
   for (int64_t b = 0; b < nsb; ++b) {
     uint8_t* q = p.q + 256 * b;
     int16_t* m16 = p.m16 + 16 * b;
+    int16_t* s16 = p.sc16 + 16 * b;
     switch (t) {
       case DType::kQ2_K: {
         const auto* x = reinterpret_cast<const BlockQ2_K*>(row) + b;
         for (int i = 0; i < 8; ++i) store32(q + 32 * i, byte_field(load32(x->qs + 32 * (i / 4)), 2 * (i % 4), 3));
         for (int j = 0; j < 16; ++j) {
-          s16[j] = x->scales[j] & 15;
+          s16[j] = static_cast<int16_t>(x->scales[j] & 15);
           m16[j] = static_cast<int16_t>(x->scales[j] >> 4);
         }
         p.d[b] = half_to_float(x->d);
@@ -152,7 +149,7 @@ inline void decode_rowK(DType t, const uint8_t* row, int64_t nsb, const PanelK& 
           store32(q + 32 * i, _mm256_or_si256(low, high));
         }
         for (int j = 0; j < 16; ++j) {
-          s16[j] = corral::quant::k3_scale(x->scales, j);
+          s16[j] = static_cast<int16_t>(corral::quant::k3_scale(x->scales, j));
           m16[j] = static_cast<int16_t>(4 * s16[j]);
         }
         p.d[b] = p.dmin[b] = half_to_float(x->d);
@@ -202,7 +199,6 @@ inline void decode_rowK(DType t, const uint8_t* row, int64_t nsb, const PanelK& 
         break;
       }
     }
-    store_scales16(p.sc + 128 * b, s16);
   }
 }
 
