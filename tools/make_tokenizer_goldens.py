@@ -177,7 +177,7 @@ def read_gguf_vocab(path):
 
 
 def cmd_ids():
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
     out = {"texts": TEXTS, "vocabs": {}}
     for stem, (preset, ignore_merges) in BPE_VOCABS.items():
         tokens, merges, types = read_gguf_vocab(os.path.join(TESTDATA, f"ggml-vocab-{stem}.gguf"))
@@ -191,6 +191,9 @@ def cmd_ids():
         seq.append(pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False))
         tok.pre_tokenizer = pre_tokenizers.Sequence(seq)
         tok.decoder = decoders.ByteLevel()
+        # User-defined tokens (type 4, e.g. MPT's runs of spaces) are matched before splitting,
+        # as HF does with added tokens.
+        tok.add_tokens([AddedToken(t, normalized=False) for t, ty in zip(tokens, types or []) if ty == 4])
         # The reference must reproduce the official conformance cases before its ids are used.
         base = os.path.join(TESTDATA, f"ggml-vocab-{stem}.gguf")
         with open(base + ".inp", encoding="utf-8") as f:

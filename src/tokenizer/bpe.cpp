@@ -142,8 +142,11 @@ void BpeTokenizer::merge_word(std::string_view word, std::vector<int32_t>* out) 
     const int32_t id = syms[static_cast<size_t>(i)].id;
     if (id >= 0) {
       out->push_back(id);
-    } else if (vocab_.unk != kNoToken) {
-      out->push_back(vocab_.unk);  // a byte whose character is not in the vocabulary
+    } else if (vocab_.unk != kNoToken && vocab_.type(vocab_.unk) == TokenType::kUnknown) {
+      // A byte whose character is not in the vocabulary (some vocabularies lack the bytes
+      // that never occur in UTF-8). Dropped, as llama.cpp does, unless there is a true
+      // unknown token: some files name <|endoftext|> as unk, which must not enter a prompt.
+      out->push_back(vocab_.unk);
     }
   }
 }
