@@ -37,7 +37,9 @@ class SpinPool {
  private:
   static void relax(int spins) {
     if (spins < 4096) {
+#if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
+#endif
     } else {
       std::this_thread::yield();
     }

@@ -30,47 +30,53 @@ constexpr int kCols = 2;  // activation rows per register tile (quantized)
 
 inline __m512i load64(const void* p) { return _mm512_loadu_si512(p); }
 
-inline __m512i act_pair(const BlockQ8_0* x, int64_t b, bool pair) {
-  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
-  const __m256i hi = pair ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b + 1].qs)) : _mm256_setzero_si256();
-  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-}
+// Activation rows of a 32-element format unpacked once per tile for the microkernel: per pair
+// of blocks, 64 bytes of levels, 16 float scales (8 per block) and 16 int32 offset corrections
+// (-offset * sums of 4 levels) or, for the min formats, 16 floats (scale * sums of 4 levels).
+struct ActPanel32 {
+  const uint8_t* q;
+  const float* d;
+  const int32_t* corr;
+  const float* fsum;
+};
 
-inline __m512 scale_pair(const BlockQ8_0* x, int64_t b, bool pair) {
-  const float d0 = half_to_float(x[b].d);
-  const float d1 = pair ? half_to_float(x[b + 1].d) : 0.0f;
-  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(d0)), _mm256_set1_ps(d1), 1);
-}
-
-// R weight rows x C activation rows of a 32-element format; two blocks per 512-bit step.
-template <int R, int C, bool kMin>
-__attribute__((target("avx512vnni"))) void micro32(const Panel32* w, const BlockQ8_0* const* x, int64_t nb, int offset, float* c, size_t ldc) {
-  __m512 acc[R][C];
-  for (int r = 0; r < R; ++r)
-    for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
+__attribute__((target("avx512vnni"))) void unpack_act32(const BlockQ8_0* x, int64_t nb, int offset, bool with_min,
+                                                        uint8_t* q, float* d, int32_t* corr, float* fsum) {
   const __m512i off = _mm512_set1_epi8(static_cast<char>(offset));
   const __m512i ones = _mm512_set1_epi8(1);
   for (int64_t b = 0; b < nb; b += 2) {
     const bool pair = b + 1 < nb;
-    __m512i a[C], corr[C];
-    __m512 da[C], fsum[C];
-    for (int j = 0; j < C; ++j) {
-      a[j] = act_pair(x[j], b, pair);
-      da[j] = scale_pair(x[j], b, pair);
-      corr[j] = offset ? _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), off, a[j]))
-                       : _mm512_setzero_si512();
-      if constexpr (kMin) fsum[j] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, a[j])), da[j]);
-    }
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
+    const __m256i hi = pair ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b + 1].qs)) : _mm256_setzero_si256();
+    const __m512i a = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    const float d0 = half_to_float(x[b].d);
+    const float d1 = pair ? half_to_float(x[b + 1].d) : 0.0f;
+    const __m512 da = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(d0)), _mm256_set1_ps(d1), 1);
+    _mm512_storeu_si512(q + 32 * b, a);
+    _mm512_storeu_ps(d + 8 * b, da);
+    const __m512i zero = _mm512_setzero_si512();
+    _mm512_storeu_si512(corr + 8 * b, _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, off, a)));
+    if (with_min) _mm512_storeu_ps(fsum + 8 * b, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(zero, ones, a)), da));
+  }
+}
+
+// R weight rows x C activation rows of a 32-element format; two blocks per 512-bit step.
+template <int R, int C, bool kMin>
+__attribute__((target("avx512vnni"))) void micro32(const Panel32* w, const ActPanel32* x, int64_t nb, float* c, size_t ldc) {
+  __m512 acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; b += 2) {
     for (int r = 0; r < R; ++r) {
       const __m512i wq = load64(w[r].q + 32 * b);
       const __m512 dw = _mm512_loadu_ps(w[r].dw + 8 * b);
       for (int j = 0; j < C; ++j) {
-        const __m512i dot = _mm512_dpbusd_epi32(corr[j], wq, a[j]);
-        acc[r][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw, da[j]), acc[r][j]);
+        const __m512i dot = _mm512_dpbusd_epi32(load64(x[j].corr + 8 * b), wq, load64(x[j].q + 32 * b));
+        acc[r][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw, _mm512_loadu_ps(x[j].d + 8 * b)), acc[r][j]);
       }
       if constexpr (kMin) {
         const __m512 m = _mm512_loadu_ps(w[r].m + 8 * b);
-        for (int j = 0; j < C; ++j) acc[r][j] = _mm512_fmadd_ps(fsum[j], m, acc[r][j]);
+        for (int j = 0; j < C; ++j) acc[r][j] = _mm512_fmadd_ps(_mm512_loadu_ps(x[j].fsum + 8 * b), m, acc[r][j]);
       }
     }
   }
@@ -184,6 +190,7 @@ void dispatch_rc(int r, int c, Fn&& fn) {
 }
 
 void tile32(DType t, const TileArgs& a) {
+  constexpr int kCols32 = 4;
   const int64_t nb = a.k / 32;
   const bool has_min = t == DType::kQ4_1 || t == DType::kQ5_1;
   const int offset = offset_of(t, false);
@@ -192,17 +199,28 @@ void tile32(DType t, const TileArgs& a) {
   std::vector<float> dbuf(kRows * fn, 0.0f), mbuf(has_min ? kRows * fn : 0, 0.0f);
   Panel32 p[kRows];
   for (int r = 0; r < kRows; ++r) p[r] = {qbuf.data() + r * qn, dbuf.data() + r * fn, has_min ? mbuf.data() + r * fn : nullptr};
+  // The tile's activation rows, unpacked once and reused by every group of weight rows.
+  const size_t rows = static_cast<size_t>(a.j1 - a.j0);
+  std::vector<uint8_t> aq(rows * qn);
+  std::vector<float> ad(rows * fn), af(has_min ? rows * fn : 0);
+  std::vector<int32_t> ac(rows * fn);
+  std::vector<ActPanel32> act(rows);
+  for (size_t j = 0; j < rows; ++j) {
+    const auto* x = reinterpret_cast<const BlockQ8_0*>(a.xq + (a.j0 + static_cast<int64_t>(j)) * a.xq_row_bytes);
+    unpack_act32(x, nb, offset, has_min, aq.data() + j * qn, ad.data() + j * fn, ac.data() + j * fn,
+                 has_min ? af.data() + j * fn : nullptr);
+    act[j] = {aq.data() + j * qn, ad.data() + j * fn, ac.data() + j * fn, has_min ? af.data() + j * fn : nullptr};
+  }
   for (int64_t i = a.i0; i < a.i1; i += kRows) {
     const int nr = static_cast<int>(std::min<int64_t>(kRows, a.i1 - i));
     for (int r = 0; r < nr; ++r) decode_row32(t, a.w + (i + r) * a.w_row_bytes, nb, p[r], false);
-    for (int64_t j = a.j0; j < a.j1; j += kCols) {
-      const int nc = static_cast<int>(std::min<int64_t>(kCols, a.j1 - j));
-      const BlockQ8_0* x[kCols];
-      for (int cc = 0; cc < nc; ++cc) x[cc] = reinterpret_cast<const BlockQ8_0*>(a.xq + (j + cc) * a.xq_row_bytes);
+    for (int64_t j = a.j0; j < a.j1; j += kCols32) {
+      const int nc = static_cast<int>(std::min<int64_t>(kCols32, a.j1 - j));
+      const ActPanel32* x = act.data() + (j - a.j0);
       float* out = a.c + j * a.ldc + i;
-      dispatch_rc<kCols>(nr, nc, [&]<int R, int C>() {
-        if (has_min) micro32<R, C, true>(p, x, nb, offset, out, a.ldc);
-        else micro32<R, C, false>(p, x, nb, offset, out, a.ldc);
+      dispatch_rc<kCols32>(nr, nc, [&]<int R, int C>() {
+        if (has_min) micro32<R, C, true>(p, x, nb, out, a.ldc);
+        else micro32<R, C, false>(p, x, nb, out, a.ldc);
       });
     }
   }
