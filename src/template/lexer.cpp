@@ -17,7 +17,7 @@ bool is_letter(char32_t r) {
   if (r < 0x80) return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z');
   // Without Unicode tables: treat printable non-ASCII runes outside the punctuation, symbol and
   // space blocks as letters.
-  if (!go_is_print(r)) return false;
+  if (!go_is_print(r) || (r >= 0xFFF0 && r <= 0xFFFF)) return false;
   if (r <= 0xBF || r == 0xD7 || r == 0xF7) return false;
   if ((r >= 0x2000 && r <= 0x2BFF) || (r >= 0x3000 && r <= 0x303F) || (r >= 0xFE30 && r <= 0xFE4F) ||
       (r >= 0xFF00 && r <= 0xFF0F) || (r >= 0x1F000 && r <= 0x1FAFF)) {
