@@ -202,11 +202,10 @@ std::pair<std::string, std::vector<ChatMessage>> collate(const std::vector<ChatM
   return {system, out};
 }
 
-Value think_fields(std::vector<Value::Entry>& e, const ChatRequest& req) {
+void think_fields(std::vector<Value::Entry>& e, const ChatRequest& req) {
   e.emplace_back("Think", Value::boolean(req.think));
   e.emplace_back("ThinkLevel", Value::string(req.think_level));
   e.emplace_back("IsThinkSet", Value::boolean(req.is_think_set));
-  return Value();
 }
 
 std::string date_string(int days_back) {
