@@ -60,6 +60,13 @@ Result<Store> Store::open(std::string models_dir, NameDefaults defaults) {
   return s;
 }
 
+Result<Store> Store::open(const EnvConfig& env) {
+  NameDefaults defaults;
+  if (!env.registry.empty()) defaults.host = env.registry;
+  CORRAL_TRY(validate_name_part(NamePart::kHost, defaults.host).with_context("CORRAL_REGISTRY"));
+  return open(env.models_dir, std::move(defaults));
+}
+
 std::string Store::manifest_file(const ModelName& name) const {
   const std::string parts[4] = {name.host(), name.name_space(), name.model(), name.tag()};
   std::string path = manifests_dir();

@@ -16,6 +16,7 @@
 #include "store/blob_store.h"
 #include "store/manifest.h"
 #include "store/model_name.h"
+#include "util/env.h"
 #include "util/status.h"
 
 namespace corral::store {
@@ -43,6 +44,8 @@ class Store {
  public:
   // Creates models_dir/blobs and models_dir/manifests when missing.
   static Result<Store> open(std::string models_dir, NameDefaults defaults = {});
+  // The store of CORRAL_MODELS, with CORRAL_REGISTRY as the default host.
+  static Result<Store> open(const EnvConfig& env);
 
   const std::string& dir() const { return dir_; }
   const NameDefaults& defaults() const { return defaults_; }

@@ -101,6 +101,23 @@ TEST(StoreTest, ManifestRoundTripAndLayers) {
   EXPECT_EQ(s->read_manifest(*s->parse_name("me/other")).status().code(), StatusCode::kNotFound);
 }
 
+TEST(StoreTest, OpenFromEnvironmentConfig) {
+  testing::TempDir dir;
+  EnvConfig env;
+  env.models_dir = dir.path() + "/m";
+  env.registry = "localhost:5000";
+  auto s = Store::open(env);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_TRUE(fs::is_directory(dir.path() + "/m/blobs"));
+  EXPECT_TRUE(fs::is_directory(dir.path() + "/m/manifests"));
+  EXPECT_EQ(s->parse_name("x")->host(), "localhost:5000");
+  env.registry = "../evil";
+  EXPECT_EQ(Store::open(env).status().code(), StatusCode::kInvalidArgument);
+  env.registry = "ok";
+  env.models_dir = "";
+  EXPECT_EQ(Store::open(env).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(StoreTest, WriteManifestNeedsItsBlobs) {
   testing::TempDir dir;
   auto s = Store::open(dir.path());
