@@ -31,6 +31,26 @@ float SpmTokenizer::score(int32_t id) const {
 
 void SpmTokenizer::encode_text(std::string_view text, bool starts_segment,
                                std::vector<int32_t>* out) const {
+  // SentencePiece has no pre-tokenizer, so the merge state grows with the text: very long
+  // texts are cut before a space that follows a non-space (pieces do not span such a point).
+  const size_t chunk = chunk_bytes_;
+  while (text.size() > chunk) {
+    size_t cut = text.rfind(' ', chunk);
+    while (cut != std::string_view::npos && cut > 0 && text[cut - 1] == ' ') cut = text.rfind(' ', cut - 1);
+    if (cut == std::string_view::npos || cut == 0) {
+      cut = chunk;  // no space: cut at a character boundary
+      while (cut > 0 && (static_cast<uint8_t>(text[cut]) & 0xC0) == 0x80) --cut;
+      if (cut == 0) cut = chunk;
+    }
+    encode_chunk(text.substr(0, cut), starts_segment, out);
+    text.remove_prefix(cut);
+    starts_segment = false;
+  }
+  encode_chunk(text, starts_segment, out);
+}
+
+void SpmTokenizer::encode_chunk(std::string_view text, bool starts_segment,
+                                std::vector<int32_t>* out) const {
   std::string escaped;
   escaped.reserve(text.size() + 8);
   if (vocab_.add_space_prefix && starts_segment) escaped += kSpaceMark;

@@ -16,6 +16,10 @@ class SpmTokenizer final : public Tokenizer {
  public:
   static std::unique_ptr<SpmTokenizer> create(Vocabulary vocab);
 
+  // Texts longer than this are encoded in pieces cut before a space that follows a non-space,
+  // which bounds memory (default 16 MiB). Settable for tests.
+  void set_chunk_bytes(size_t bytes) { chunk_bytes_ = bytes < 16 ? 16 : bytes; }
+
  protected:
   void encode_text(std::string_view text, bool starts_segment,
                    std::vector<int32_t>* out) const override;
@@ -23,8 +27,10 @@ class SpmTokenizer final : public Tokenizer {
 
  private:
   explicit SpmTokenizer(Vocabulary vocab);
+  void encode_chunk(std::string_view text, bool starts_segment, std::vector<int32_t>* out) const;
   float score(int32_t id) const;
-  std::array<int32_t, 256> byte_tokens_{};  // <0xXX> tokens, kNoToken when absent
+  std::array<int32_t, 256> byte_tokens_{};
+  size_t chunk_bytes_ = size_t{1} << 24;  // <0xXX> tokens, kNoToken when absent
 };
 
 }  // namespace corral

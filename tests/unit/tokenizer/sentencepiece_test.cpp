@@ -3,6 +3,7 @@
 // the real Llama 2 / Phi-3 vocabularies.
 #include <gtest/gtest.h>
 
+#include "tokenizer/sentencepiece.h"
 #include "unit/tokenizer/tokenizer_test_util.h"
 
 namespace corral {
@@ -111,6 +112,20 @@ TEST(SentencePieceTest, RealVocabsRoundTrip) {
       EXPECT_EQ(tok->decode(ids), text);
     }
   }
+}
+
+TEST(SentencePieceTest, LongTextsEncodedInChunksGiveTheSameIds) {
+  auto whole = test::load_tokenizer("llama-spm");
+  auto chunked = test::load_tokenizer("llama-spm");
+  ASSERT_NE(whole, nullptr);
+  ASSERT_NE(chunked, nullptr);
+  static_cast<SpmTokenizer&>(*chunked).set_chunk_bytes(64);
+  const nlohmann::json golden = test::load_json(test::golden_path("pretokenize.json"));
+  std::string text;
+  for (const auto& t : golden.at("texts")) text += t.get<std::string>() + " ";
+  ASSERT_GT(text.size(), 1000u);
+  EXPECT_EQ(chunked->encode(text, false, false), whole->encode(text, false, false));
+  EXPECT_EQ(chunked->decode(chunked->encode(text, false, false)), text);
 }
 
 TEST(SentencePieceTest, LlamaByteFallbackForAnEmoji) {
