@@ -35,9 +35,12 @@ function(corral_add_test name)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
+  # gtest_discover_tests writes PROPERTIES unquoted, so a second label would be read as a property
+  # name: join the labels into one ("unit,malformed"); `ctest -L` matches labels by regex.
+  string(REPLACE ";" "," _labels "${ARG_LABELS}")
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
     WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}
-    PROPERTIES LABELS "${ARG_LABELS}")
+    PROPERTIES LABELS "${_labels}")
 endfunction()
 
 # corral_add_py_test(<name> SCRIPT path [ARGS ...] [LABELS ...]): a Python check run with the venv.

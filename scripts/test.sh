@@ -20,7 +20,7 @@ ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 900
 if ((!QUICK)); then
   echo "== ctest under ASan+UBSan (build-asan/, labels unit|ops|malformed)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L 'unit|ops|malformed' --timeout 1800
+    ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L 'unit|ops|malformed' -LE 'slow|peer' --timeout 1800
   if [[ -x scripts/fuzz.sh ]]; then
     echo "== fuzzers"
     scripts/fuzz.sh "${CORRAL_FUZZ_SECONDS:-60}"
