@@ -51,8 +51,13 @@ Result<std::vector<int32_t>> KvCells::place(std::span<const int32_t> positions, 
   if (positions.size() != seq_ids.size()) {
     return invalid_argument("kv cache: %zu positions for %zu sequence ids", positions.size(), seq_ids.size());
   }
-  std::vector<int32_t> last(static_cast<size_t>(max_sequences_), -1);
-  for (int s = 0; s < max_sequences_; ++s) last[static_cast<size_t>(s)] = seq_pos_max(s);
+  std::vector<int32_t> last(static_cast<size_t>(max_sequences_), -1);  // highest position per sequence
+  for (const Cell& cell : cells_) {
+    if (cell.seqs.none()) continue;
+    for (int s = 0; s < max_sequences_; ++s) {
+      if (cell.seqs.test(static_cast<size_t>(s))) last[static_cast<size_t>(s)] = std::max(last[static_cast<size_t>(s)], cell.pos);
+    }
+  }
   for (size_t i = 0; i < positions.size(); ++i) {
     CORRAL_TRY(check_seq(seq_ids[i], "batch"));
     int32_t& prev = last[static_cast<size_t>(seq_ids[i])];
