@@ -132,6 +132,58 @@ TEST_P(MatmulTile, AgreesWithGeneric) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-4 * (1 + std::fabs(b[i]))) << i;
 }
 
+// sum_e |W[i,e] * X[j,e]| from the dequantized operands: the scale of float rounding in C[j][i].
+std::vector<double> abs_reference(const Problem& p, const std::vector<uint8_t>& xq) {
+  const size_t xr = activation_row_bytes(p.type, p.s.k);
+  std::vector<float> w(p.s.k), x(p.s.n * p.s.k);
+  for (int64_t j = 0; j < p.s.n; ++j) dequantize_row(activation_dtype(p.type), xq.data() + j * xr, x.data() + j * p.s.k, p.s.k);
+  std::vector<double> c(p.s.n * p.s.m);
+  for (int64_t i = 0; i < p.s.m; ++i) {
+    dequantize_row(p.type, p.w.data() + i * p.w_row, w.data(), p.s.k);
+    for (int64_t j = 0; j < p.s.n; ++j) {
+      double sum = 0;
+      for (int64_t e = 0; e < p.s.k; ++e) sum += std::fabs(static_cast<double>(w[e]) * x[j * p.s.k + e]);
+      c[j * p.s.m + i] = sum;
+    }
+  }
+  return c;
+}
+
+// The decode shape: one to three activation rows take the fused matrix-vector kernels. Odd weight
+// row counts (passes of 4 with remainders), k of one block and of many blocks, tiles at offsets.
+// Every output is checked on its own: |error| <= 1e-6 * sum |w * x| (float32 accumulation of a
+// few hundred terms stays near 1e-7; a wrong scale, level or offset is off by whole terms).
+TEST_P(MatmulTile, FewActivationRowsMatchDoubleReference) {
+  const auto [type, isa] = GetParam();
+  const int64_t bs = dtype_traits(type).block_size;
+  const std::vector<int64_t> ks = bs == 1 ? std::vector<int64_t>{8, 16, 77, 1040} : std::vector<int64_t>{bs, 11 * bs};
+  uint32_t seed = 100;
+  for (int64_t k : ks) {
+    for (int64_t n : {1, 2, 3}) {
+      const Problem p = make_problem(type, {23, n, k}, seed++);
+      const std::vector<uint8_t> xq = pack_all(isa, p);
+      const std::vector<double> ref = reference(p, xq), mag = abs_reference(p, xq);
+      const size_t xr = activation_row_bytes(type, k);
+      for (const auto& [i0, i1] : {std::pair<int64_t, int64_t>{0, 23}, {1, 2}, {5, 12}, {18, 23}}) {
+        const size_t ldc = 25;
+        std::vector<float> c(ldc * n, -12345.0f);
+        matmul_tile(isa, type, k, p.w.data(), p.w_row, xq.data(), xr, c.data(), ldc, i0, i1, 0, n);
+        for (int64_t j = 0; j < n; ++j) {
+          for (int64_t i = 0; i < static_cast<int64_t>(ldc); ++i) {
+            const float got = c[j * ldc + i];
+            if (i < i0 || i >= i1) {
+              ASSERT_EQ(got, -12345.0f) << "wrote outside the tile at j=" << j << " i=" << i;
+              continue;
+            }
+            EXPECT_LE(std::fabs(got - ref[j * p.s.m + i]), 1e-6 * mag[j * p.s.m + i])
+                << "k=" << k << " n=" << n << " j=" << j << " i=" << i << " tile rows " << i0 << ".." << i1;
+          }
+        }
+      }
+    }
+  }
+}
+
 std::vector<Param> all_params() {
   std::vector<Param> out;
   for (DType t : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,

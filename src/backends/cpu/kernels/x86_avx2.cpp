@@ -15,11 +15,16 @@
 namespace corral::cpu::avx2 {
 
 #include "backends/cpu/kernels/x86_decode_impl.h"
+#define CORRAL_GEMV_VNNI 0
+#include "backends/cpu/kernels/x86_gemv_impl.h"
+#undef CORRAL_GEMV_VNNI
 
 namespace {
 
 constexpr int kRows = 4;
 constexpr int kCols = 2;
+// Tiles with at most this many activation rows take the fused matrix-vector kernels.
+constexpr int64_t kGemvMaxCols = 3;
 
 inline float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -250,6 +255,7 @@ void tile_float(DType t, const TileArgs& a) {
 void pack_activations(DType weight, const float* x, int64_t k, void* out) { pack_activations_x86(weight, x, k, out); }
 
 void matmul_tile(DType weight, const TileArgs& a) {
+  if (a.j1 - a.j0 <= kGemvMaxCols && gemv::run(weight, a)) return;
   switch (weight) {
     case DType::kF32: case DType::kF16: case DType::kBF16: return tile_float(weight, a);
     default: break;

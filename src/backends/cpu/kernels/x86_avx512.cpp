@@ -22,11 +22,16 @@
 namespace corral::cpu::avx512 {
 
 #include "backends/cpu/kernels/x86_decode_impl.h"
+#define CORRAL_GEMV_VNNI 1
+#include "backends/cpu/kernels/x86_gemv_impl.h"
+#undef CORRAL_GEMV_VNNI
 
 namespace {
 
 constexpr int kRows = 4;  // weight rows per register tile
 constexpr int kCols = 2;  // activation rows per register tile (quantized)
+// Tiles with at most this many activation rows take the fused matrix-vector kernels.
+constexpr int64_t kGemvMaxCols = 3;
 
 inline __m512i load64(const void* p) { return _mm512_loadu_si512(p); }
 
@@ -308,6 +313,9 @@ void tile_float(DType t, const TileArgs& a) {
 void pack_activations(DType weight, const float* x, int64_t k, void* out) { pack_activations_x86(weight, x, k, out); }
 
 void matmul_tile(DType weight, const TileArgs& a) {
+  if (a.j1 - a.j0 <= kGemvMaxCols && (weight == DType::kF16 || detect_cpu_features().avx512_vnni) && gemv::run(weight, a)) {
+    return;
+  }
   switch (weight) {
     case DType::kF32: case DType::kF16: case DType::kBF16:
       return tile_float(weight, a);
