@@ -8,6 +8,8 @@
                                       multilingual texts, computed with the `regex` package on
                                       the published patterns (cross-checked against HF
                                       `tokenizers` Split(..., "isolated") when installed).
+  make_tokenizer_goldens.py wordpiece writes tests/golden/tokenizer/wordpiece_ids.json: the same
+                                      texts through HF's BertNormalizer + WordPiece on the BGE vocab.
   make_tokenizer_goldens.py ids       writes tests/golden/tokenizer/bpe_ids.json: ids of those
                                       texts for the byte-level BPE vocab GGUFs in
                                       ../shared/testdata/tokenizers, encoded by HF `tokenizers`
@@ -281,8 +283,47 @@ def cmd_unicode():
     print("wrote", path, len(ranges), "runs", len(lower), "lowercase", len(decomp), "decompositions")
 
 
+def cmd_wordpiece():
+    """WordPiece ids of TEXTS for the BGE vocab, from HF's BertNormalizer + WordPiece."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+    base = os.path.join(TESTDATA, "ggml-vocab-bert-bge.gguf")
+    tokens, _, types = read_gguf_vocab_no_merges(base)
+    # GGUF marks word starts with U+2581; HF marks continuations with "##".
+    vocab = {}
+    for i, t in enumerate(tokens):
+        hf = t[1:] if t.startswith("\u2581") else (t if types[i] != 1 else "##" + t)
+        vocab.setdefault(hf, i)
+    tok = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]", max_input_chars_per_word=100))
+    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True,
+                                                strip_accents=None, lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    with open(base + ".inp", encoding="utf-8") as f:
+        inputs = f.read().split("\n__ggml_vocab_test__\n")[:-1]
+    with open(base + ".out", encoding="utf-8") as f:
+        expected = [[int(x) for x in line.split()] for line in f.read().split("\n")]
+    bad = sum(tok.encode(t, add_special_tokens=False).ids != e for t, e in zip(inputs, expected))
+    if bad:
+        sys.exit(f"bert-bge: the HF reference disagrees with {bad} conformance cases; not writing")
+    print("bert-bge ok:", len(inputs), "conformance cases agree", file=sys.stderr)
+    out = {"texts": TEXTS, "vocabs": {"bert-bge": [tok.encode(t, add_special_tokens=False).ids for t in TEXTS]}}
+    path = os.path.join(GOLDEN_DIR, "wordpiece_ids.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False)
+        f.write("\n")
+    print("wrote", path)
+
+
+def read_gguf_vocab_no_merges(path):
+    import gguf
+    r = gguf.GGUFReader(path)
+    f = r.fields["tokenizer.ggml.tokens"]
+    tokens = [bytes(f.parts[i]).decode("utf-8") for i in f.data]
+    t = r.fields["tokenizer.ggml.token_type"]
+    return tokens, None, [int(t.parts[i][0]) for i in t.data]
+
+
 if __name__ == "__main__":
-    cmds = {"unicode": cmd_unicode, "pretok": cmd_pretok, "ids": cmd_ids}
+    cmds = {"unicode": cmd_unicode, "pretok": cmd_pretok, "ids": cmd_ids, "wordpiece": cmd_wordpiece}
     if len(sys.argv) < 2 or any(a not in cmds for a in sys.argv[1:]):
         print(__doc__)
         sys.exit(2)

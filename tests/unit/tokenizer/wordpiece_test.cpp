@@ -67,3 +67,25 @@ TEST(WordPieceTest, OverlongWordsAreUnknown) {
 
 }  // namespace
 }  // namespace corral
+
+namespace corral {
+namespace {
+
+// BGE (uncased BERT) on the varied multilingual texts: ids from HF's BertNormalizer +
+// BertPreTokenizer + WordPiece (tools/make_tokenizer_goldens.py wordpiece), which exercises
+// lowercasing, accent stripping (NFD) and punctuation/CJK splitting across many scripts.
+TEST(WordPieceTest, MultilingualTextsMatchHuggingFaceIds) {
+  const nlohmann::json golden = test::load_json(test::golden_path("wordpiece_ids.json"));
+  const auto texts = golden.at("texts").get<std::vector<std::string>>();
+  const auto& expected = golden.at("vocabs").at("bert-bge");
+  auto tok = test::load_tokenizer("bert-bge");
+  ASSERT_NE(tok, nullptr);
+  ASSERT_EQ(expected.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(tok->encode(texts[i], false, false), expected[i].get<std::vector<int32_t>>())
+        << "text #" << i;
+  }
+}
+
+}  // namespace
+}  // namespace corral
