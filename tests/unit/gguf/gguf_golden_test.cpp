@@ -2,6 +2,7 @@
 // checks every value against what that script wrote. Also reads SmolLM2's real GGUF.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -107,6 +108,25 @@ TEST(GgufGolden, GgufPyFileWithEveryValueType) {
   EXPECT_EQ(q8->bytes, 136u);
   EXPECT_EQ(f.tensor_data(*q8)[135], static_cast<std::byte>((3 + 7 * 135) & 0xff));
   for (const GgufTensorInfo& t : f.tensors()) EXPECT_EQ(t.offset % 64, 0u) << t.name;
+}
+
+// Every prefix of the gguf-py file that cuts into its header or tensor data fails cleanly.
+TEST(GgufGolden, GgufPyFileTruncatedAtEveryByte) {
+  Result<MappedFile> m = MappedFile::open(kTypesFile);
+  ASSERT_TRUE(m.ok()) << m.status().to_string();
+  Result<GgufFile> full = GgufFile::parse(m->bytes());
+  ASSERT_TRUE(full.ok());
+  uint64_t data_end = 0;
+  for (const GgufTensorInfo& t : full->tensors()) data_end = std::max(data_end, full->data_offset() + t.offset + t.bytes);
+  for (size_t n = 0; n < m->size(); ++n) {
+    Result<GgufFile> f = GgufFile::parse(m->bytes().first(n));
+    if (n < data_end) {
+      ASSERT_FALSE(f.ok()) << n;
+      ASSERT_EQ(f.status().code(), StatusCode::kCorrupt) << n << ": " << f.status().to_string();
+    } else {
+      ASSERT_TRUE(f.ok()) << n << ": " << f.status().to_string();
+    }
+  }
 }
 
 TEST(GgufGolden, SmolLM2) {
