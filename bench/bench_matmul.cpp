@@ -117,7 +117,31 @@ void args(benchmark::internal::Benchmark* b) {
       for (int threads : {1, 2}) b->Args({t, m, threads});
 }
 
+// Decode compute speed with the weights hot in L2 (256 x 2048), one thread, rates per CPU second:
+// what the kernel can do when memory keeps up, and stable on a shared, loaded machine.
+void BM_DecodeHot(benchmark::State& state) {
+  const DType t = kTypes[state.range(0)];
+  const Isa isa = bench_isa();
+  constexpr int64_t kRowsHot = 256;
+  const Weights& w = weights(t, 1);
+  std::vector<float> x(kK);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (auto& v : x) v = nd(rng);
+  std::vector<uint8_t> xq(activation_row_bytes(t, kK));
+  std::vector<float> c(kRowsHot);
+  for (auto _ : state) {
+    pack_activations(isa, t, x.data(), kK, xq.data());
+    matmul_tile(isa, t, kK, w.copies[0].get(), w.row_bytes, xq.data(), xq.size(), c.data(), kRowsHot, 0, kRowsHot, 0, 1);
+    benchmark::DoNotOptimize(c.data());
+  }
+  const double iters = static_cast<double>(state.iterations());
+  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(w.row_bytes * kRowsHot) * iters / 1e9, benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(corral::dtype_name(t)) + " decode-hot " + std::string(isa_name(isa)));
+}
+
 }  // namespace
 
+BENCHMARK(BM_DecodeHot)->DenseRange(0, static_cast<int>(std::size(kTypes)) - 1)->Unit(benchmark::kMicrosecond)->ArgNames({"type"});
 BENCHMARK(BM_MulMat)->Apply(args)->UseRealTime()->Unit(benchmark::kMillisecond)->ArgNames({"type", "m", "threads"});
 BENCHMARK_MAIN();

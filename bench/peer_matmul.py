@@ -5,7 +5,9 @@ Uses the libggml-base/libggml-cpu that llama-cpp-python ships. For each weight t
 `copies` independent mul_mats (decode: enough weight copies for >= 128 MiB, so weights come
 from DRAM as in bench_matmul; prefill: one), computed with ggml_graph_compute_with_ctx on
 --threads threads; the time per mul_mat is the median over --reps graph runs.
-Prints one line per (type, shape): "peer <type> <decode|prefill> threads=<n> ms=<t> GB/s=<w> GFLOP/s=<f>".
+Prints one line per (type, shape): "peer <type> <decode|prefill> threads=<n> ms=<t> GB/s=<w> GFLOP/s=<f>
+cpu_ms=<c> cpuGB/s=<w'> cpuGFLOP/s=<f'>" where cpu_ms is the process CPU time per mul_mat (all threads;
+on one thread it is the kernel's speed on a loaded, shared machine).
 """
 import argparse
 import ctypes
@@ -100,18 +102,20 @@ def run(base, cpu, name, m, threads, reps):
         ctypes.memmove(base.ggml_get_data(w), wbytes.ctypes.data, one)
         base.ggml_build_forward_expand(graph, base.ggml_mul_mat(ctx, w, x))
     cpu.ggml_graph_compute_with_ctx(ctx, graph, threads)  # warm-up
-    times = []
+    times, cpu_times = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         status = cpu.ggml_graph_compute_with_ctx(ctx, graph, threads)
         times.append((time.perf_counter() - t0) / copies)
+        cpu_times.append((time.process_time() - c0) / copies)
         if status != 0:
             sys.exit(f"ggml_graph_compute failed: {status}")
     base.ggml_free(ctx)
-    t = statistics.median(times)
+    t, c = statistics.median(times), statistics.median(cpu_times)
     shape = "decode" if m == 1 else "prefill"
     print(f"peer {name} {shape} threads={threads} ms={t * 1e3:.3f} GB/s={one / t / 1e9:.2f} "
-          f"GFLOP/s={2.0 * m * N * K / t / 1e9:.1f}", flush=True)
+          f"GFLOP/s={2.0 * m * N * K / t / 1e9:.1f} cpu_ms={c * 1e3:.3f} cpuGB/s={one / c / 1e9:.2f} "
+          f"cpuGFLOP/s={2.0 * m * N * K / c / 1e9:.1f}", flush=True)
 
 
 def main():

@@ -22,6 +22,13 @@ CORRAL_GEMV_FN float hsum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// Weight rows are streamed from DRAM in passes of kRows short rows, a pattern the hardware
+// prefetchers follow poorly: each pass asks for the same bytes of the next pass's rows.
+constexpr int kPrefetchPasses = 1;
+inline void prefetch_next_pass(const uint8_t* p, size_t wrb) {
+  _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchPasses * kRows * wrb), _MM_HINT_T0);
+}
+
 // acc + sums of four u8 x s8 products per 32-bit lane.
 CORRAL_GEMV_FN __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 #if CORRAL_GEMV_VNNI
@@ -58,6 +65,10 @@ CORRAL_GEMV_FN __m256i levels32(const uint8_t* row, int64_t b, float* d, float* 
   }
 }
 
+template <DType T>
+constexpr int64_t kBlockBytes32 = T == DType::kQ4_0 ? sizeof(BlockQ4_0) : T == DType::kQ4_1 ? sizeof(BlockQ4_1)
+                                : T == DType::kQ5_0 ? sizeof(BlockQ5_0) : sizeof(BlockQ5_1);
+
 // out[r] = dot(weight row r, x) for R rows of a 32-element format; w rows wrb bytes apart.
 template <DType T, int R>
 CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const BlockQ8_0* x, int64_t nb, float* out, size_t ostride) {
@@ -80,6 +91,7 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const BlockQ8_0* x, int
     }
     for (int r = 0; r < R; ++r) {
       float d, m = 0;
+      if (b % 2 == 0) prefetch_next_pass(w + r * wrb + b * kBlockBytes32<T>, wrb);
       const __m256i u = levels32<T>(w + r * wrb, b, &d, &m);
       if constexpr (kMin) {
         const __m256i dot = dot_u8s8(_mm256_setzero_si256(), u, a);
@@ -103,6 +115,7 @@ CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const BlockQ8_0* x, 
     const float da = half_to_float(x[b].d);
     for (int r = 0; r < R; ++r) {
       const auto* blk = reinterpret_cast<const BlockQ8_0*>(w + r * wrb) + b;
+      prefetch_next_pass(reinterpret_cast<const uint8_t*>(blk), wrb);
       const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk->qs));
       // |q| * (a with q's sign): an unsigned x signed product with the same value as q * a.
       const __m256i dot = dot_u8s8(_mm256_setzero_si256(), _mm256_sign_epi8(q, q), _mm256_sign_epi8(a, q));
@@ -138,6 +151,9 @@ CORRAL_GEMV_FN void rows_q45k(const uint8_t* w, size_t wrb, const BlockQ8_K* x, 
       const uint8_t* blk = w + r * wrb + sb * static_cast<int64_t>(kFive ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K));
       const uint8_t* scales = kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->scales : reinterpret_cast<const BlockQ4_K*>(blk)->scales;
       const uint8_t* qs = kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->qs : reinterpret_cast<const BlockQ4_K*>(blk)->qs;
+      for (int64_t off = 0; off < static_cast<int64_t>(kFive ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K)); off += 64) {
+        prefetch_next_pass(blk + off, wrb);
+      }
       uint32_t s0, s1, s2;
       std::memcpy(&s0, scales, 4);
       std::memcpy(&s1, scales + 4, 4);
@@ -195,6 +211,9 @@ CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const BlockQ8_K* x, i
     const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa.bsums));
     for (int r = 0; r < R; ++r) {
       const auto* blk = reinterpret_cast<const BlockQ6_K*>(w + r * wrb) + sb;
+      for (int64_t off = 0; off < static_cast<int64_t>(sizeof(BlockQ6_K)); off += 64) {
+        prefetch_next_pass(reinterpret_cast<const uint8_t*>(blk) + off, wrb);
+      }
       const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk->scales));
       const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
       // The -32 offset: -32 * sum_j scale_j * bsums_j, per lane.
@@ -232,6 +251,7 @@ inline void rows_f16(const uint8_t* w, size_t wrb, const float* x, int64_t k, fl
     const __m256 x0 = _mm256_loadu_ps(x + e), x1 = _mm256_loadu_ps(x + e + 8);
     for (int r = 0; r < R; ++r) {
       const auto* h = reinterpret_cast<const uint16_t*>(w + r * wrb) + e;
+      if (e % 32 == 0) prefetch_next_pass(reinterpret_cast<const uint8_t*>(h), wrb);
       acc0[r] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h))), x0, acc0[r]);
       acc1[r] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 8))), x1, acc1[r]);
     }
