@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 QUICK=0
 [[ ${1:-} == --quick ]] && QUICK=1
 JOBS=$(nproc)
+# CI builds with warnings as errors.
+if [[ ${CI:-} == true ]]; then
+  export CORRAL_CMAKE_ARGS="-DCORRAL_WERROR=ON ${CORRAL_CMAKE_ARGS:-}"
+fi
 
 if ((QUICK)); then
   scripts/setup.sh
