@@ -39,4 +39,9 @@ struct TileHint {
 };
 TileHint preferred_tile(Isa isa, DType weight);
 
+// True when tiles of this weight dtype with at most `cols` activation rows run the fused
+// matrix-vector kernel (the decode shape): it streams each weight row once with no per-call
+// scratch, so the caller should give each thread a few long contiguous ranges of weight rows.
+bool matmul_is_gemv(Isa isa, DType weight, int64_t cols);
+
 }  // namespace corral::cpu

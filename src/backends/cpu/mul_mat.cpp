@@ -59,6 +59,12 @@ Status CpuBackend::run_mul_mat(const TensorNode& n) {
   const int64_t n_ci = (cols + col_chunk - 1) / col_chunk;
   const int64_t want = 4 * static_cast<int64_t>(pool_->size());
   int64_t row_chunk = round_up(64, hint_rows);
+  if (matmul_is_gemv(isa, wt, cols)) {
+    // Decode: about `want` long contiguous ranges of weight rows over all batches (claimed
+    // dynamically, so a descheduled thread does not hold up the rest); multiples of 16 rows keep
+    // each range's outputs on their own cache lines.
+    row_chunk = std::max<int64_t>(16, round_up((m * batches + want - 1) / want, 16));
+  }
   while (row_chunk > hint_rows && batches * n_ci * ((m + row_chunk - 1) / row_chunk) < want) {
     row_chunk = std::max(hint_rows, round_up(row_chunk / 2, hint_rows));
   }

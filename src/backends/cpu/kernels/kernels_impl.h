@@ -10,6 +10,10 @@
 
 namespace corral::cpu {
 
+// Tiles with at most this many activation rows run the x86 fused matrix-vector kernels
+// (x86_gemv_impl.h) for the dtypes matmul_is_gemv lists.
+constexpr int64_t kGemvMaxCols = 3;
+
 struct TileArgs {
   int64_t k;
   const uint8_t* w;      // weight row 0

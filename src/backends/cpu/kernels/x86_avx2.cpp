@@ -23,8 +23,6 @@ namespace {
 
 constexpr int kRows = 4;
 constexpr int kCols = 2;
-// Tiles with at most this many activation rows take the fused matrix-vector kernels.
-constexpr int64_t kGemvMaxCols = 3;
 
 inline float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -30,8 +30,6 @@ namespace {
 
 constexpr int kRows = 4;  // weight rows per register tile
 constexpr int kCols = 2;  // activation rows per register tile (quantized)
-// Tiles with at most this many activation rows take the fused matrix-vector kernels.
-constexpr int64_t kGemvMaxCols = 3;
 
 inline __m512i load64(const void* p) { return _mm512_loadu_si512(p); }
 
