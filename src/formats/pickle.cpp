@@ -13,6 +13,8 @@ using namespace pickle_internal;  // NOLINT: the allow-list's kinds read better 
 
 namespace {
 
+constexpr size_t kMaxTensorDims = 64;
+
 // Printable text of a name taken from the input, for error messages.
 std::string printable(std::string_view s) {
   std::string out;
@@ -62,6 +64,7 @@ class Unpickler {
   Result<uint32_t> top();
   Result<std::vector<uint32_t>> pop_mark();
   PickleNode& at(uint32_t id) { return tree_.nodes_[id]; }
+  Status charge(size_t bytes);
 
   Status op_string(PickleKind kind, size_t len_bytes);
   Status op_int(int64_t v);
@@ -80,6 +83,7 @@ class Unpickler {
   UnpickleLimits limits_;
   size_t pos_ = 0;
   size_t op_pos_ = 0;
+  size_t copied_bytes_ = 0;
   unsigned op_ = 0;
   bool stopped_ = false;
   PickleTree tree_;
@@ -95,6 +99,15 @@ Result<uint32_t> Unpickler::new_node(PickleKind kind) {
   tree_.nodes_.emplace_back();
   tree_.nodes_.back().kind = kind;
   return static_cast<uint32_t>(tree_.nodes_.size() - 1);
+}
+
+Status Unpickler::charge(size_t bytes) {
+  copied_bytes_ += bytes;
+  if (copied_bytes_ > limits_.max_copy_bytes) {
+    return corrupt("pickle: values reused through the memo expand past %zu bytes (offset %zu)",
+                   limits_.max_copy_bytes, op_pos_);
+  }
+  return ok_status();
 }
 
 Status Unpickler::push(uint32_t id) {
@@ -171,6 +184,7 @@ Status Unpickler::op_global(std::string_view module, std::string_view name) {
 Status Unpickler::set_items(uint32_t dict, const std::vector<uint32_t>& kv) {
   if (at(dict).kind != PickleKind::kDict) return bad("SETITEM on a value that is not a dict");
   if (kv.size() % 2 != 0) return bad("odd number of items for a dict");
+  CORRAL_TRY(charge(kv.size() * sizeof(uint32_t)));
   auto& items = at(dict).items;
   items.insert(items.end(), kv.begin(), kv.end());
   return ok_status();
@@ -191,6 +205,8 @@ Result<uint32_t> Unpickler::rebuild_tensor(const std::vector<uint32_t>& args) {
       size.items.size() != stride.items.size()) {
     return bad("tensor rebuild: size and stride must be tuples of equal length");
   }
+  if (size.items.size() > kMaxTensorDims) return bad("tensor rebuild: more than 64 dimensions");
+  CORRAL_TRY(charge(size.items.size() * 2 * sizeof(int64_t)));
   std::vector<int64_t> shape, strides;
   for (size_t i = 0; i < size.items.size(); ++i) {
     const PickleNode& d = at(size.items[i]);
@@ -217,6 +233,9 @@ Status Unpickler::op_reduce() {
   if (at(args_id).kind != PickleKind::kTuple) return bad("REDUCE arguments are not a tuple");
   const PickleNode& fn = at(fn_id);
   if (fn.kind != PickleKind::kGlobal) return bad("REDUCE of a value that is not a global");
+  // Every allowed callable takes at most 7 arguments; copying more would let memo-reused tuples
+  // multiply the work.
+  if (at(args_id).items.size() > 7) return bad("REDUCE with more than 7 arguments");
   const std::vector<uint32_t> args = at(args_id).items;
   switch (fn.global_kind) {
     case kOrderedDict: {
@@ -280,6 +299,7 @@ Status Unpickler::op_persid() {
   if (key.kind != PickleKind::kString) return bad("storage key is not a string");
   if (numel.kind != PickleKind::kInt || numel.int_value < 0) return bad("storage size is not a non-negative integer");
   const HfDType dtype = type.dtype;
+  CORRAL_TRY(charge(key.text.size()));
   std::string key_text = key.text;
   const uint64_t count = static_cast<uint64_t>(numel.int_value);
   // new_node() may move the arena: no references into it are used after this point.

@@ -45,6 +45,9 @@ struct UnpickleLimits {
   size_t max_marks = 1 << 12;
   size_t max_memo = 1 << 20;
   size_t max_nodes = 1 << 21;
+  // Bytes copied out of values that the memo lets a pickle reuse (dict items, tensor shapes,
+  // storage keys): bounds the work and memory a small pickle can make the reader do.
+  size_t max_copy_bytes = size_t(1) << 26;
 };
 
 class PickleTree {

@@ -15,11 +15,17 @@ struct TensorRef {
   uint32_t node;
 };
 
+// Walks dicts of tensors. Each dict may be reached once: shared or cyclic dicts (legal in a
+// pickle, absent from real checkpoints) would otherwise multiply the walk exponentially.
 Status collect_tensors(const PickleTree& tree, uint32_t dict, const std::string& prefix, int depth,
-                       std::vector<TensorRef>* out) {
+                       std::vector<bool>* seen, std::vector<TensorRef>* out) {
   if (depth > kMaxDictNesting) {
     return unsupported("checkpoint: dicts nested deeper than %d at '%s'", kMaxDictNesting, prefix.c_str());
   }
+  if ((*seen)[dict]) {
+    return unsupported("checkpoint: the dict at '%s' is reached twice (shared or cyclic)", prefix.c_str());
+  }
+  (*seen)[dict] = true;
   const auto& items = tree.node(dict).items;
   for (size_t i = 0; i + 1 < items.size(); i += 2) {
     const PickleNode& key = tree.node(items[i]);
@@ -33,7 +39,7 @@ Status collect_tensors(const PickleTree& tree, uint32_t dict, const std::string&
     if (value.kind == PickleKind::kTensor) {
       out->push_back({std::move(name), items[i + 1]});
     } else {
-      CORRAL_TRY(collect_tensors(tree, items[i + 1], name, depth + 1, out));
+      CORRAL_TRY(collect_tensors(tree, items[i + 1], name, depth + 1, seen, out));
     }
   }
   return ok_status();
@@ -134,7 +140,8 @@ Status TorchCheckpoint::init(std::span<const std::byte> bytes) {
     return unsupported("checkpoint: the pickled object is not a dict of tensors");
   }
   std::vector<TensorRef> refs;
-  CORRAL_TRY(collect_tensors(tree, tree.root(), "", 0, &refs));
+  std::vector<bool> seen(tree.size(), false);
+  CORRAL_TRY(collect_tensors(tree, tree.root(), "", 0, &seen, &refs));
   tensors_.reserve(refs.size());
   for (const TensorRef& ref : refs) {
     CORRAL_ASSIGN_OR_RETURN(HfTensor t, resolve_tensor(tree, ref, zip, prefix));

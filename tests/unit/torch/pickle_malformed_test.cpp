@@ -128,6 +128,23 @@ TEST(PickleMalformed, HugeLengthsDoNotAllocate) {
   expect_error(unpickle_status(l4.bytes()), StatusCode::kCorrupt, {"wider than 64 bits"});
 }
 
+TEST(PickleMalformed, MemoReuseCannotMultiplyWork) {
+  // One list of 1000 pairs, then OrderedDict(list) rebuilt from the memo 100000 times.
+  PickleBuilder b;
+  b.proto(2).global("collections", "OrderedDict").op('q').byte(0).op(']');
+  b.mark();
+  for (int i = 0; i < 1000; ++i) b.str("k").op('N').op(0x86);
+  b.op('e').op(0x85).op('q').byte(1);  // (list,) -> memo 1
+  for (int i = 0; i < 100000; ++i) b.op('h').byte(0).op('h').byte(1).op('R').op('0');
+  b.op('N').stop();
+  expect_error(unpickle_status(b.bytes()), StatusCode::kCorrupt, {"expand past"});
+  PickleBuilder args;
+  args.proto(2).global("torch._utils", "_rebuild_tensor_v2").mark();
+  for (int i = 0; i < 8; ++i) args.op('N');
+  args.op('t').op('R').stop();
+  expect_error(unpickle_status(args.bytes()), StatusCode::kCorrupt, {"more than 7 arguments"});
+}
+
 TEST(PickleMalformed, NodeLimit) {
   std::string s = "\x80\x02]";
   for (int i = 0; i < 100; ++i) s += "Na";

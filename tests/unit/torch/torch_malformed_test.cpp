@@ -103,6 +103,32 @@ TEST(TorchMalformed, DictThatContainsItself) {
   PickleBuilder b;  // d = {}; d["a"] = d
   b.proto(2).op('}').op('q').byte(0).str("a").op('h').byte(0).op('s').stop();
   expect_error(parse(make_torch_zip(b.bytes(), {}, scratch())).status(), StatusCode::kUnsupported,
+               {"reached twice"});
+}
+
+TEST(TorchMalformed, SharedDictFanOutIsRefused) {
+  // d0 = {}; d_i = {"k0": d_(i-1), ..., "k99": d_(i-1)} for i = 1..6: a naive walk of d6 would
+  // visit 100^6 dicts within the depth limit.
+  PickleBuilder b;
+  b.proto(2).op('}').op('r').le(0, 4);
+  for (uint32_t i = 1; i <= 6; ++i) {
+    b.op('}').op('r').le(i, 4).mark();
+    for (int k = 0; k < 100; ++k) b.str("k" + std::to_string(k)).op('j').le(i - 1, 4);
+    b.op('u');
+  }
+  b.stop();
+  expect_error(parse(make_torch_zip(b.bytes(), {}, scratch())).status(), StatusCode::kUnsupported,
+               {"reached twice"});
+}
+
+TEST(TorchMalformed, DictsNestedTooDeep) {
+  PickleBuilder b;  // {"k": {"k": {... 20 levels}}}
+  b.proto(2);
+  for (int i = 0; i < 20; ++i) b.op('}').str("k");
+  b.op('}');
+  for (int i = 0; i < 20; ++i) b.op('s');
+  b.stop();
+  expect_error(parse(make_torch_zip(b.bytes(), {}, scratch())).status(), StatusCode::kUnsupported,
                {"nested deeper"});
 }
 
