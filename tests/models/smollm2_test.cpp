@@ -34,7 +34,11 @@ TEST(SmolLM2, LoadsAndRunsAForwardPass) {
     sum_sq += static_cast<double>(v) * v;
   }
   EXPECT_GT(sum_sq / static_cast<double>(l->values.size()), 1.0) << "logits are not all ~0";
-  // A decode step through the cache gives the same logits as the prefill's last row.
+  // A decode step through the cache gives the prefill's last row again. Not bit for bit: the CPU
+  // backend quantizes activations to 8 bits with different kernels for 1-3 rows (GEMV) and for
+  // more (GEMM). Measured: generic 0 (same path), AVX-512 0.45, AVX2 0.58, and each path vs the
+  // scalar double reference backend 0.6-1.3, with logits spanning [-14, 33] (std 5.8). A cache
+  // that lost or misplaced the prefix moves logits by several units and changes the argmax.
   auto kv2 = make_kv_cache((*model)->cache_spec(), 64);
   Batch head, step;
   head.add_sequence(std::span<const int32_t>(prompt).first(9), 0, 0, false);
@@ -48,7 +52,8 @@ TEST(SmolLM2, LoadsAndRunsAForwardPass) {
     max_diff = std::max(max_diff, static_cast<double>(std::fabs(last->row(0)[static_cast<size_t>(j)] -
                                                                 l->row(9)[static_cast<size_t>(j)])));
   }
-  EXPECT_LT(max_diff, 0.05) << "decode vs prefill of the same position";
+  std::printf("[ smollm2 ] decode vs prefill max |diff| = %.3g\n", max_diff);
+  EXPECT_LT(max_diff, 1.5) << "decode vs prefill of the same position";
 }
 
 }  // namespace
