@@ -13,7 +13,11 @@
 
 namespace gemv {
 
-constexpr int kRows = 4;  // weight rows per pass
+// Weight rows per pass: four for the 4/5-bit 32-element formats, whose per-block activation work
+// (sums for the offset or min) is then shared; one for Q8_0 and the K-quants, which stream
+// faster from DRAM as a single sequential read (measured on Zen 4: 20-40% less time per call).
+template <DType T>
+constexpr int kPassRows = (T == DType::kQ8_0 || T == DType::kQ4_K || T == DType::kQ5_K || T == DType::kQ6_K) ? 1 : 4;
 
 CORRAL_GEMV_FN float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -22,11 +26,11 @@ CORRAL_GEMV_FN float hsum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// Weight rows are streamed from DRAM in passes of kRows short rows, a pattern the hardware
+// Weight rows are streamed from DRAM in passes of R short rows, a pattern the hardware
 // prefetchers follow poorly: each pass asks for the same bytes of the next pass's rows.
-constexpr int kPrefetchPasses = 1;
+template <int R>
 inline void prefetch_next_pass(const uint8_t* p, size_t wrb) {
-  _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchPasses * kRows * wrb), _MM_HINT_T0);
+  _mm_prefetch(reinterpret_cast<const char*>(p + R * wrb), _MM_HINT_T0);
 }
 
 // acc + sums of four u8 x s8 products per 32-bit lane.
@@ -91,7 +95,7 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const BlockQ8_0* x, int
     }
     for (int r = 0; r < R; ++r) {
       float d, m = 0;
-      if (b % 2 == 0) prefetch_next_pass(w + r * wrb + b * kBlockBytes32<T>, wrb);
+      if (b % 2 == 0) prefetch_next_pass<R>(w + r * wrb + b * kBlockBytes32<T>, wrb);
       const __m256i u = levels32<T>(w + r * wrb, b, &d, &m);
       if constexpr (kMin) {
         const __m256i dot = dot_u8s8(_mm256_setzero_si256(), u, a);
@@ -115,7 +119,7 @@ CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const BlockQ8_0* x, 
     const float da = half_to_float(x[b].d);
     for (int r = 0; r < R; ++r) {
       const auto* blk = reinterpret_cast<const BlockQ8_0*>(w + r * wrb) + b;
-      prefetch_next_pass(reinterpret_cast<const uint8_t*>(blk), wrb);
+      prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(blk), wrb);
       const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk->qs));
       // |q| * (a with q's sign): an unsigned x signed product with the same value as q * a.
       const __m256i dot = dot_u8s8(_mm256_setzero_si256(), _mm256_sign_epi8(q, q), _mm256_sign_epi8(a, q));
@@ -152,7 +156,7 @@ CORRAL_GEMV_FN void rows_q45k(const uint8_t* w, size_t wrb, const BlockQ8_K* x, 
       const uint8_t* scales = kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->scales : reinterpret_cast<const BlockQ4_K*>(blk)->scales;
       const uint8_t* qs = kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->qs : reinterpret_cast<const BlockQ4_K*>(blk)->qs;
       for (int64_t off = 0; off < static_cast<int64_t>(kFive ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K)); off += 64) {
-        prefetch_next_pass(blk + off, wrb);
+        prefetch_next_pass<R>(blk + off, wrb);
       }
       uint32_t s0, s1, s2;
       std::memcpy(&s0, scales, 4);
@@ -212,7 +216,7 @@ CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const BlockQ8_K* x, i
     for (int r = 0; r < R; ++r) {
       const auto* blk = reinterpret_cast<const BlockQ6_K*>(w + r * wrb) + sb;
       for (int64_t off = 0; off < static_cast<int64_t>(sizeof(BlockQ6_K)); off += 64) {
-        prefetch_next_pass(reinterpret_cast<const uint8_t*>(blk) + off, wrb);
+        prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(blk) + off, wrb);
       }
       const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk->scales));
       const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
@@ -251,7 +255,7 @@ inline void rows_f16(const uint8_t* w, size_t wrb, const float* x, int64_t k, fl
     const __m256 x0 = _mm256_loadu_ps(x + e), x1 = _mm256_loadu_ps(x + e + 8);
     for (int r = 0; r < R; ++r) {
       const auto* h = reinterpret_cast<const uint16_t*>(w + r * wrb) + e;
-      if (e % 32 == 0) prefetch_next_pass(reinterpret_cast<const uint8_t*>(h), wrb);
+      if (e % 32 == 0) prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(h), wrb);
       acc0[r] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h))), x0, acc0[r]);
       acc1[r] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 8))), x1, acc1[r]);
     }
@@ -264,11 +268,11 @@ inline void rows_f16(const uint8_t* w, size_t wrb, const float* x, int64_t k, fl
   }
 }
 
-// Runs Fn<R>(weight row i, activation row j, out) over the tile in passes of kRows weight rows.
-template <typename Fn>
+// Runs Fn<R>(weight row i, activation row j, out) over the tile in passes of kMaxR weight rows.
+template <int kMaxR, typename Fn>
 inline void for_tile(const TileArgs& a, Fn&& fn) {
-  for (int64_t i = a.i0; i < a.i1; i += kRows) {
-    const int nr = static_cast<int>(std::min<int64_t>(kRows, a.i1 - i));
+  for (int64_t i = a.i0; i < a.i1; i += kMaxR) {
+    const int nr = static_cast<int>(std::min<int64_t>(kMaxR, a.i1 - i));
     const uint8_t* w = a.w + i * a.w_row_bytes;
     for (int64_t j = a.j0; j < a.j1; ++j) {
       const uint8_t* x = a.xq + j * a.xq_row_bytes;
@@ -291,31 +295,31 @@ inline bool run(DType t, const TileArgs& a) {
   auto q8k = [](const uint8_t* x) { return reinterpret_cast<const BlockQ8_K*>(x); };
   switch (t) {
     case DType::kQ4_0:
-      for_tile(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ4_0, R>(w, wrb, q8(x), nb, o, 1); });
+      for_tile<kPassRows<DType::kQ4_0>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ4_0, R>(w, wrb, q8(x), nb, o, 1); });
       return true;
     case DType::kQ4_1:
-      for_tile(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ4_1, R>(w, wrb, q8(x), nb, o, 1); });
+      for_tile<kPassRows<DType::kQ4_1>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ4_1, R>(w, wrb, q8(x), nb, o, 1); });
       return true;
     case DType::kQ5_0:
-      for_tile(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ5_0, R>(w, wrb, q8(x), nb, o, 1); });
+      for_tile<kPassRows<DType::kQ5_0>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ5_0, R>(w, wrb, q8(x), nb, o, 1); });
       return true;
     case DType::kQ5_1:
-      for_tile(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ5_1, R>(w, wrb, q8(x), nb, o, 1); });
+      for_tile<kPassRows<DType::kQ5_1>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ5_1, R>(w, wrb, q8(x), nb, o, 1); });
       return true;
     case DType::kQ8_0:
-      for_tile(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows_q8_0<R>(w, wrb, q8(x), nb, o, 1); });
+      for_tile<kPassRows<DType::kQ8_0>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows_q8_0<R>(w, wrb, q8(x), nb, o, 1); });
       return true;
     case DType::kQ4_K:
-      for_tile(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows_q45k<false, R>(w, wrb, q8k(x), nsb, o, 1); });
+      for_tile<kPassRows<DType::kQ4_K>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows_q45k<false, R>(w, wrb, q8k(x), nsb, o, 1); });
       return true;
     case DType::kQ5_K:
-      for_tile(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows_q45k<true, R>(w, wrb, q8k(x), nsb, o, 1); });
+      for_tile<kPassRows<DType::kQ5_K>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows_q45k<true, R>(w, wrb, q8k(x), nsb, o, 1); });
       return true;
     case DType::kQ6_K:
-      for_tile(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows_q6k<R>(w, wrb, q8k(x), nsb, o, 1); });
+      for_tile<kPassRows<DType::kQ6_K>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows_q6k<R>(w, wrb, q8k(x), nsb, o, 1); });
       return true;
     case DType::kF16:
-      for_tile(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) {
+      for_tile<kPassRows<DType::kF16>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) {
         rows_f16<R>(w, wrb, reinterpret_cast<const float*>(x), a.k, o, 1);
       });
       return true;
