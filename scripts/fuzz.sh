@@ -29,7 +29,7 @@ for name in "${NAMES[@]}"; do
     echo "FAILED: $name (log: build-fuzz/$name.log)"; tail -30 build-fuzz/"$name".log
     STATUS=1
   else
-    grep -E "stat::number_of_executed_runs" build-fuzz/"$name".log || true
+    grep -E "stat::number_of_executed_units" build-fuzz/"$name".log || true
   fi
 done
 exit $STATUS
