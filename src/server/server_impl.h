@@ -1,0 +1,47 @@
+// Private to server/: the state behind ApiServer shared by its route files, and the httplib
+// glue (JSON replies, Ollama and OpenAI error replies). Not included outside server/.
+#pragma once
+
+#include <httplib.h>
+
+#include <memory>
+
+#include "sched/scheduler.h"
+#include "server/encode.h"
+#include "server/generation.h"
+#include "server/models.h"
+#include "server/requests.h"
+#include "server/server.h"
+
+namespace corral::server {
+
+struct ApiServer::Impl {
+  Runtime& runtime;
+  store::Store store;
+  GenerationDefaults defaults;
+  DetailsCache details;
+  std::unique_ptr<sched::Scheduler> sched;
+  httplib::Server http;
+
+  Impl(Runtime& rt, store::Store st) : runtime(rt), store(std::move(st)) {}
+  void add_model_routes();
+  void add_generate_routes();
+  void add_openai_routes();
+};
+
+inline void reply_json(httplib::Response& res, const Json& j, int status = 200) {
+  res.status = status;
+  res.set_content(j.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json; charset=utf-8");
+}
+
+inline void reply_error(httplib::Response& res, const Status& s) {
+  res.status = http_status(s);
+  res.set_content(ollama_error_body(s.message()), "application/json; charset=utf-8");
+}
+
+inline void reply_openai_error(httplib::Response& res, const Status& s) {
+  res.status = http_status(s);
+  res.set_content(openai_error_body(res.status, s.message()), "application/json; charset=utf-8");
+}
+
+}  // namespace corral::server
