@@ -1,7 +1,8 @@
 // Private, x86 only: fused matrix-vector kernels for one (or very few) activation rows, the
 // decode shape. Integer dot products straight from the packed weight blocks in registers: no
 // decoded weight buffer, K-quant scales unpacked once per super-block, software prefetch of the
-// next pass; the 4/5-bit formats take four weight rows per pass to share per-block activation work. 256-bit vectors on both ISAs (Zen 4 splits 512-bit ops).
+// next pass; the 4/5-bit formats take four weight rows per pass to share per-block activation
+// work. 256-bit vectors on both ISAs (Zen 4 splits 512-bit ops).
 // Textually included INSIDE an x86 ISA namespace after x86_decode_impl.h; the includer defines
 // CORRAL_GEMV_VNNI (1: vpdpbusd via avx512vnni+vl, 0: vpmaddubsw + vpmaddwd). Includes nothing.
 
