@@ -6,8 +6,10 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/store_cmds.h"
 #include "formats/gguf.h"
 #include "formats/tensor_listing.h"
+#include "util/file.h"
 
 namespace corral::cli {
 namespace {
@@ -70,9 +72,16 @@ Command add_show_command(CLI::App& app) {
       ->required();
   sub->add_flag("--tensors", opt->tensors, "List every tensor: name, shape (outermost-first), dtype");
   sub->add_flag("--json", opt->json, "Print JSON");
-  return {sub, [opt](Runtime&) -> int {
+  return {sub, [opt](Runtime& runtime) -> int {
+    bool from_store = false;
+    if (!path_exists(opt->target)) {  // not a file or folder: a model name in the store
+      Result<std::string> blob = store_model_path(runtime, opt->target);
+      if (!blob.ok()) return print_error(blob.status());
+      opt->target = *blob;
+      from_store = true;
+    }
     if (opt->tensors) return show_tensors(*opt);
-    if (opt->target.size() >= 5 && opt->target.compare(opt->target.size() - 5, 5, ".gguf") == 0) {
+    if (from_store || (opt->target.size() >= 5 && opt->target.compare(opt->target.size() - 5, 5, ".gguf") == 0)) {
       return show_gguf(*opt);
     }
     std::fprintf(stderr, "Error: show without --tensors is not available yet\n");

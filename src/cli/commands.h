@@ -17,5 +17,10 @@ struct Command {
 };
 
 Command add_show_command(CLI::App& app);
+Command add_create_command(CLI::App& app);
+Command add_list_command(CLI::App& app);
+Command add_rm_command(CLI::App& app);
+Command add_cp_command(CLI::App& app);
+Command add_quantize_command(CLI::App& app);
 
 }  // namespace corral::cli

@@ -11,6 +11,11 @@ int main(int argc, char** argv) {
 
   std::vector<corral::cli::Command> commands;
   commands.push_back(corral::cli::add_show_command(app));
+  commands.push_back(corral::cli::add_create_command(app));
+  commands.push_back(corral::cli::add_list_command(app));
+  commands.push_back(corral::cli::add_rm_command(app));
+  commands.push_back(corral::cli::add_cp_command(app));
+  commands.push_back(corral::cli::add_quantize_command(app));
 
   try {
     app.parse(argc, argv);
