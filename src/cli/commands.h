@@ -22,5 +22,7 @@ Command add_list_command(CLI::App& app);
 Command add_rm_command(CLI::App& app);
 Command add_cp_command(CLI::App& app);
 Command add_quantize_command(CLI::App& app);
+Command add_run_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
 
 }  // namespace corral::cli

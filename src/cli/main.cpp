@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   commands.push_back(corral::cli::add_rm_command(app));
   commands.push_back(corral::cli::add_cp_command(app));
   commands.push_back(corral::cli::add_quantize_command(app));
+  commands.push_back(corral::cli::add_run_command(app));
+  commands.push_back(corral::cli::add_bench_command(app));
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,59 @@
+// The chat glue of `corral run`: a Conversation (settings, message history, rendering through
+// the model's chat template or raw, streaming to a FILE), Ollama's --verbose statistics, and the
+// interactive REPL (""" multi-line input, Ctrl+C stops an answer, Ctrl+D or /bye exits, /set,
+// /show info, /clear, /?). CLI only: depends on runner/ and below.
+#pragma once
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "runner/runner.h"
+#include "runtime/runtime.h"
+
+namespace corral::cli {
+
+struct ChatSettings {
+  sample::SamplerOptions sampling;
+  int num_predict = -1;
+  std::vector<std::string> stop;  // besides the template's
+  std::string system;
+  bool raw = false;               // send text as is: no template, no history
+  bool verbose = false;           // print timing statistics after each answer
+};
+
+class Conversation {
+ public:
+  Conversation(Runner& runner, ChatSettings settings) : runner_(runner), settings_(std::move(settings)) {}
+
+  // Sends one user turn (raw: the text itself), streaming the answer to `out`. The exchange is
+  // added to the history unless it was cancelled.
+  Result<GenerateResult> send(const std::string& text, const std::atomic<bool>* cancel, FILE* out);
+  // The tokens send() would evaluate for `text` (no state change).
+  Result<std::vector<int32_t>> prompt_tokens(const std::string& text) const;
+  void clear() { history_.clear(); }
+  ChatSettings& settings() { return settings_; }
+  Runner& runner() { return runner_; }
+  size_t turns() const { return history_.size(); }
+
+ private:
+  Runner& runner_;
+  ChatSettings settings_;
+  std::vector<tmpl::ChatMessage> history_;
+};
+
+// Go's time.Duration.String() of ns ("1.234567s", "12.5ms", "1m2.5s"), as Ollama prints.
+std::string go_duration(int64_t ns);
+// Ollama's `--verbose` block: total duration, load duration, prompt eval count/duration/rate,
+// eval count/duration/rate.
+void print_stats(const GenerateStats& stats, FILE* out);
+
+// Backend options for --threads N (0: the Runtime's shared pool).
+BackendOptions backend_options_for(Runtime& runtime, int threads);
+
+// Runs the interactive loop on stdin/stdout until Ctrl+D, /bye or a second Ctrl+C at the
+// prompt. Returns the process exit code.
+int run_repl(Conversation& conversation);
+
+}  // namespace corral::cli
