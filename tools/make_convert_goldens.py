@@ -7,6 +7,9 @@ special tokens through gguf.SpecialVocab, SentencePiece pieces through gguf.Sent
 read back with GGUFReader. expected.json holds every metadata key (value in JSON) and every
 tensor (name, shape outermost-first, GGUF type name, sha256 of the raw data).
 
+hf_logits.json holds each fixture's logits from transformers for a fixed token sequence, so the
+converted GGUF can be run through corral's own model code and compared with the research model.
+
 It also records quantize.json: the tensor types llama.cpp itself chooses
 (llama_cpp.llama_model_quantize from llama-cpp-python) for each quantization mixture, for the
 tiny llama (rows of 32/64: block fallbacks) and for a synthetic 8-layer model with rows of 256.
@@ -286,6 +289,21 @@ def quantize_types(src, tmp, ftypes):
     return out
 
 
+def hf_logits(folder):
+    """Logits of the HF model (float32 compute) for a fixed token sequence."""
+    from transformers import AutoModelForCausalLM
+    model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32).eval()
+    tokens = [1, 17, 42, 5, 99, 3, 64, 250]
+    with torch.no_grad():
+        logits = model(torch.tensor([tokens])).logits[0]
+    return {"tokens": tokens, "logits": [[round(float(x), 6) for x in row] for row in logits]}
+
+
+def write_hf_logits(names):
+    out = {name: hf_logits(OUT / name) for name in names}
+    (OUT / "hf_logits.json").write_text(json.dumps(out) + "\n")
+
+
 def make_wide_llama(folder, tokenizer_from):
     torch.manual_seed(4)
     cfg = LlamaConfig(vocab_size=320, hidden_size=256, intermediate_size=512, num_hidden_layers=8,
@@ -314,6 +332,7 @@ def main():
             if name == "llama_bpe":
                 tiny_ref = ref
         (OUT / "expected.json").write_text(json.dumps(expected, indent=1, ensure_ascii=False) + "\n")
+        write_hf_logits(fixtures)
 
         import llama_cpp
         ftypes = {"Q8_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0, "Q4_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0,
