@@ -17,6 +17,9 @@ struct Command {
 };
 
 Command add_show_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
+Command add_ps_command(CLI::App& app);
+Command add_stop_command(CLI::App& app);
 Command add_create_command(CLI::App& app);
 Command add_list_command(CLI::App& app);
 Command add_rm_command(CLI::App& app);

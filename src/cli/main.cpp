@@ -11,6 +11,11 @@ int main(int argc, char** argv) {
 
   std::vector<corral::cli::Command> commands;
   commands.push_back(corral::cli::add_show_command(app));
+#ifdef CORRAL_WITH_SERVER
+  commands.push_back(corral::cli::add_serve_command(app));
+  commands.push_back(corral::cli::add_ps_command(app));
+  commands.push_back(corral::cli::add_stop_command(app));
+#endif
   commands.push_back(corral::cli::add_create_command(app));
   commands.push_back(corral::cli::add_list_command(app));
   commands.push_back(corral::cli::add_rm_command(app));
