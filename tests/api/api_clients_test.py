@@ -250,6 +250,26 @@ def test_ps_and_stop(s, c):
     assert c.ps().models == []
 
 
+def test_disconnect_cancels(s, c):
+    # A long streamed generation whose client goes away must stop: the next request is served
+    # right away instead of waiting behind thousands of tokens.
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+    conn.request("POST", "/api/generate", json.dumps({"model": "smollm2", "prompt": "Tell me a very long story.",
+                                                      "options": {"num_predict": 100000, "num_ctx": 8192}}))
+    resp = conn.getresponse()
+    assert resp.status == 200
+    first = json.loads(resp.readline())
+    assert first["done"] is False
+    conn.sock.shutdown(socket.SHUT_RDWR)
+    conn.close()
+    t0 = time.time()
+    r = c.generate(model="smollm2", prompt="Hi", options={"num_predict": 2, "num_ctx": 8192}, stream=False)
+    took = time.time() - t0
+    assert r.done and took < 20, took
+    assert c.ps().models[0].context_length == 8192
+
+
 def test_openai(s):
     o = openai.OpenAI(base_url=s.url + "/v1", api_key="unused")
     ids = [m.id for m in o.models.list().data]
@@ -308,7 +328,8 @@ def main():
                  ("openai", lambda: test_openai(s))]
         if HAVE_MODEL:
             tests[2:2] = [("generate", lambda: test_generate(s, c)), ("chat", lambda: test_chat(s, c)),
-                          ("ps and stop", lambda: test_ps_and_stop(s, c))]
+                          ("ps and stop", lambda: test_ps_and_stop(s, c)),
+                          ("disconnect cancels", lambda: test_disconnect_cancels(s, c))]
         else:
             print("SmolLM2 GGUF not available: generation tests skipped")
         for name, fn in tests:
