@@ -111,6 +111,26 @@ TEST(ConvertGolden, CheckpointWithoutTokenizerIsNotFound) {
   EXPECT_NE(r.status().message().find("tokenizer"), std::string::npos) << r.status().message();
 }
 
+TEST(ConvertGolden, MistralUsesTheLlamaMapping) {
+  TempDir tmp;
+  std::filesystem::copy(golden_dir() + "/llama_bpe", tmp.file("m"));
+  auto cfg = nlohmann::json::parse(*read_file(tmp.file("m/config.json")));
+  cfg["architectures"] = {"MistralForCausalLM"};
+  cfg["model_type"] = "mistral";
+  ASSERT_TRUE(write_file_atomic(tmp.file("m/config.json"), std::string_view(cfg.dump())).ok());
+  auto r = convert_hf_directory(tmp.file("m"), tmp.file("o.gguf"), {});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->architecture, "llama");
+  auto file = GgufFile::open(tmp.file("o.gguf"));
+  ASSERT_TRUE(file.ok());
+  const json golden = testing::read_golden_json("expected.json");
+  for (const json& t : golden["llama_bpe"]["tensors"]) {
+    const GgufTensorInfo* info = file->find_tensor(t["name"].get<std::string>());
+    ASSERT_NE(info, nullptr);
+    EXPECT_EQ(testing::sha256_hex(file->tensor_data(*info)), t["sha256"].get<std::string>());
+  }
+}
+
 TEST(ConvertErrors, UnknownArchitectureIsNamed) {
   TempDir tmp;
   std::filesystem::copy(golden_dir() + "/llama_bpe", tmp.file("m"));
