@@ -125,7 +125,11 @@ Result<std::vector<AddedToken>> added_tokens_of(const json& tokenizer) {
 }
 
 Status place_token(HfVocab* v, int64_t id, std::string text, int32_t type, float score, const char* what) {
-  if (id < 0 || id >= kMaxVocab) return corrupt("%s: token id %lld out of range", what, static_cast<long long>(id));
+  // Ids beyond config.json's vocab_size (when known) are refused before anything is allocated.
+  if (id < 0 || id >= v->id_limit) {
+    return corrupt("%s: token id %lld out of range (vocab_size %lld)", what, static_cast<long long>(id),
+                   static_cast<long long>(v->id_limit));
+  }
   const auto n = static_cast<size_t>(id) + 1;
   if (v->tokens.size() < n) {
     v->tokens.resize(n);
@@ -297,7 +301,9 @@ Result<HfVocab> read_hf_vocab(const std::string& dir, int64_t vocab_size) {
   if (has_tokenizer) {
     CORRAL_ASSIGN_OR_RETURN(added, added_tokens_of(tokenizer));
   }
+  if (vocab_size > kMaxVocab) return invalid_argument("config.json: vocab_size %lld too large", static_cast<long long>(vocab_size));
   HfVocab v;
+  v.id_limit = vocab_size > 0 ? vocab_size : kMaxVocab;
   const json* model = member(tokenizer, "model");
   const json* model_type = model ? member(*model, "type") : nullptr;
   const bool bpe = model_type && model_type->is_string() && model_type->get<std::string>() == "BPE";
@@ -313,7 +319,6 @@ Result<HfVocab> read_hf_vocab(const std::string& dir, int64_t vocab_size) {
   } else {
     return not_found("%s: no tokenizer.json or tokenizer.model", dir.c_str());
   }
-  if (vocab_size > kMaxVocab) return invalid_argument("config.json: vocab_size %lld too large", static_cast<long long>(vocab_size));
   for (int64_t i = 0; i < static_cast<int64_t>(v.tokens.size()); ++i) {
     if (v.types[static_cast<size_t>(i)] == 0) {  // a hole in the id space
       v.tokens[static_cast<size_t>(i)] = "[PAD" + std::to_string(i) + "]";

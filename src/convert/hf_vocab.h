@@ -29,6 +29,7 @@ struct HfVocab {
   std::optional<bool> add_bos, add_eos, add_sep, add_space_prefix;
   std::optional<std::string> chat_template;
   std::vector<std::string> warnings;  // for the user (e.g. an unknown pre-tokenizer)
+  int64_t id_limit = int64_t{1} << 24;  // token ids must be below this (config.json's vocab_size)
 
   // Writes every tokenizer.* key.
   void write(GgufWriter* writer) const;

@@ -168,6 +168,7 @@ TEST(ConvertErrors, MalformedTokenizerJsonIsCorrupt) {
   for (std::string_view bad : {"{", R"({"model": {"type": "BPE", "vocab": []}})",
                                R"({"model": {"type": "BPE", "vocab": {"a": "x"}}})",
                                R"({"model": {"type": "BPE", "vocab": {"a": -4}}})",
+                               R"({"model": {"type": "BPE", "vocab": {"a": 16000000}}})",  // beyond vocab_size
                                R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [1]}})",
                                R"({"model": {"type": "BPE", "vocab": {"a": 0}}, "added_tokens": [{"id": "q"}]})"}) {
     ASSERT_TRUE(write_file_atomic(tmp.file("m/tokenizer.json"), bad).ok());
