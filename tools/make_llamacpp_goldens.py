@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
 """Agreement goldens from llama.cpp (llama-cpp-python) on the SmolLM2-135M-Instruct Q4_1 GGUF.
 
-Writes tests/golden/llamacpp/smollm2_greedy.json with:
+llama.cpp runs with flash attention on (as corral always fuses attention), F16 KV cache,
+n_ctx = n_batch = n_ubatch = 512, 2 threads. Writes tests/golden/llamacpp/smollm2_greedy.json with:
+
   - prompts: for 5 fixed raw prompts (no chat template), llama.cpp's token ids
     (llama_tokenize with add_special as the vocabulary says -- SmolLM2: no BOS -- and
     parse_special=false) and the greedy 64-token continuation (argmax of the logits at every
     step, no sampler), plus llama.cpp's top-1 minus top-2 logit margin at every step, so a
     divergence can be judged (a near tie is expected to flip under other rounding);
+  - self_agreement: llama.cpp's other attention path (flash attention off) against these
+    continuations: how many it reproduces free running, and at which steps its argmax differs
+    when fed them (teacher forcing) -- the peer's own numerical noise on this model, which
+    amplifies tiny rounding differences through the first token's huge activations;
   - perplexity of the committed text tests/golden/llamacpp/ppl_text.txt, computed the way
     llama-perplexity does: the text is tokenized once (no BOS: the vocabulary adds none), cut
     into consecutive non-overlapping chunks of n_ctx = 512 tokens (a trailing partial chunk is
@@ -15,7 +21,7 @@ Writes tests/golden/llamacpp/smollm2_greedy.json with:
     previous position, first = n_ctx / 2 (the first half is context only). Perplexity is
     exp(mean NLL over all scored tokens). Per-chunk mean NLLs are kept too.
 
-The C++ test tests/models/llamacpp_agreement_test.cpp (label models) reads this file; it needs
+The C++ test tests/unit/runner/llamacpp_agreement_test.cpp (label models) reads this file; it needs
 no Python. Run: .venv/bin/python tools/make_llamacpp_goldens.py [--model PATH]
 """
 import argparse
@@ -50,12 +56,16 @@ def default_model():
     return os.path.join(REPO, out) if out and not os.path.isabs(out) else out
 
 
+def last_logits(llm):
+    return np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),)).astype(np.float64)
+
+
 def greedy(llm, prompt_ids, n):
     llm.reset()
     llm.eval(prompt_ids)
     out, margins = [], []
     for _ in range(n):
-        logits = np.asarray(llm.scores[llm.n_tokens - 1], dtype=np.float64)
+        logits = last_logits(llm)
         top2 = np.argsort(logits)[-2:]
         tok = int(top2[1])
         margins.append(float(logits[top2[1]] - logits[top2[0]]))
@@ -91,14 +101,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=None)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-flash-attn", dest="flash_attn", action="store_false",
+                    help="llama.cpp's unfused attention (corral always runs its fused attention op)")
     args = ap.parse_args()
     model = args.model or default_model()
     if not model or not os.path.exists(model):
         sys.exit(f"model not found: {model!r}")
 
     import llama_cpp
-    llm = llama_cpp.Llama(model_path=model, n_ctx=PPL_CTX, n_batch=PPL_CTX, n_ubatch=PPL_CTX,
-                          logits_all=True, n_threads=args.threads, verbose=False)
+    def make(logits_all, flash_attn=args.flash_attn):
+        return llama_cpp.Llama(model_path=model, n_ctx=PPL_CTX, n_batch=PPL_CTX, n_ubatch=PPL_CTX,
+                               logits_all=logits_all, n_threads=args.threads, flash_attn=flash_attn,
+                               verbose=False)
+    llm = make(False)
     add_bos = bool(llama_cpp.llama_vocab_get_add_bos(llama_cpp.llama_model_get_vocab(llm.model)))
 
     prompts = []
@@ -114,19 +129,48 @@ def main():
         })
         print(f"{text[:40]!r}: {len(ids)} prompt tokens, min margin {min(margins):.4f}")
 
+    # The peer against itself: llama.cpp's other attention path on the same prompts, free running
+    # (prompts whose whole continuation matches) and teacher-forced on the continuations above
+    # (steps whose argmax differs). This is the yardstick for corral's agreement.
+    del llm
+    other = make(True, flash_attn=not args.flash_attn)
+    self_full, self_mismatch = 0, []
+    for k, p in enumerate(prompts):
+        cont, _ = greedy(other, p["prompt_ids"], N_PREDICT)
+        self_full += cont == p["greedy_ids"]
+        ids = p["prompt_ids"] + p["greedy_ids"]
+        other.reset()
+        other.eval(ids[:-1])
+        n0 = len(p["prompt_ids"])
+        for s in range(N_PREDICT):
+            if int(np.argmax(other.scores[n0 - 1 + s])) != p["greedy_ids"][s]:
+                self_mismatch.append([k, s, p["top1_margin"][s]])
+    print(f"llama.cpp flash_attn={not args.flash_attn} vs flash_attn={args.flash_attn}: {self_full}/5 continuations "
+          f"equal, teacher-forced mismatches {self_mismatch}")
+    del other
+    llm = make(False)
+
     with open(os.path.join(OUT_DIR, "ppl_text.txt"), "rb") as f:
         text = f.read().decode("utf-8")
     ids = llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=False)
+    del llm
+    llm = make(True)
     ppl, chunk_nll, n_chunks, scored = perplexity(llm, ids)
     print(f"perplexity {ppl:.4f} over {n_chunks} chunks ({len(ids)} tokens, {scored} scored)")
 
     golden = {
         "model": os.path.basename(model),
         "peer": f"llama-cpp-python {llama_cpp.__version__}",
+        "flash_attn": args.flash_attn,
         "add_bos": add_bos,
         "parse_special": False,
         "n_predict": N_PREDICT,
         "prompts": prompts,
+        "self_agreement": {
+            "config": f"llama.cpp with flash_attn={not args.flash_attn}",
+            "greedy_prompts_matching": self_full,
+            "teacher_forced_mismatches": self_mismatch,
+        },
         "perplexity": {
             "text_file": "ppl_text.txt",
             "method": "llama-perplexity: non-overlapping chunks of n_ctx tokens, each from an empty "
