@@ -70,6 +70,12 @@ ApiServer::ApiServer(Runtime& runtime, store::Store store) : impl_(std::make_uni
         ro.backend_options = backend_options;
         return Runner::load(spec.model_path, ro, *backends);
       });
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
+  // `corral serve` share the port silently instead of failing with "address in use".
+  impl_->http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   impl_->http.set_default_headers({{"Server", "corral"}});
   impl_->http.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("corral is running", "text/plain; charset=utf-8");
