@@ -137,7 +137,7 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--repeat-penalty", f->repeat_penalty, "Repetition penalty (1: off)")->capture_default_str();
   sub->add_option("--repeat-last-n", f->repeat_last_n, "Tokens the repetition penalty looks back")->capture_default_str();
   sub->add_option("--batch-size", f->batch_size, "Most prompt tokens per forward pass")->capture_default_str();
-  sub->add_option("--stop", f->stop, "Stop string (repeatable)")->take_all();
+  sub->add_option("--stop", f->stop, "Stop string (repeatable)")->allow_extra_args(false);
   sub->add_option("--system", f->system, "System message");
   return Command{sub, [f](Runtime& runtime) { return run(runtime, *f); }};
 }

@@ -1,5 +1,8 @@
 #include "cli/repl.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cinttypes>
 #include <cstdlib>
 #include <map>
@@ -190,6 +193,18 @@ bool handle_command(Conversation& conv, const std::string& line) {
 
 }  // namespace
 
+void write_all(FILE* out, std::string_view text) {
+  // Straight to the descriptor, retrying writes a Ctrl+C (SIGINT, no SA_RESTART) interrupts.
+  std::fflush(out);
+  const int fd = fileno(out);
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
 std::string go_duration(int64_t ns) {
   if (ns == 0) return "0s";
   std::string sign = ns < 0 ? "-" : "";
@@ -239,8 +254,7 @@ Result<GenerateResult> Conversation::send(const std::string& text, const std::at
   req.stop.insert(req.stop.end(), settings_.stop.begin(), settings_.stop.end());
   req.cancel = cancel;
   req.on_text = [out](std::string_view piece) {
-    std::fwrite(piece.data(), 1, piece.size(), out);
-    std::fflush(out);
+    write_all(out, piece);
     return true;
   };
   CORRAL_ASSIGN_OR_RETURN(GenerateResult result, runner_.generate(std::move(req)));
@@ -297,7 +311,7 @@ int run_repl(Conversation& conv) {
       if (!handle_command(conv, text)) return 0;
       continue;
     }
-    interrupted.store(false);
+    // A Ctrl+C from here on (the line is in) stops this answer.
     Result<GenerateResult> r = conv.send(text, &interrupted, stdout);
     interrupted.store(false);
     if (!r.ok()) {

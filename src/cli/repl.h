@@ -43,6 +43,9 @@ class Conversation {
   std::vector<tmpl::ChatMessage> history_;
 };
 
+// Writes all of text to out's descriptor (flushing out first), retrying interrupted writes.
+void write_all(FILE* out, std::string_view text);
+
 // Go's time.Duration.String() of ns ("1.234567s", "12.5ms", "1m2.5s"), as Ollama prints.
 std::string go_duration(int64_t ns);
 // Ollama's `--verbose` block: total duration, load duration, prompt eval count/duration/rate,
