@@ -23,6 +23,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -98,10 +99,14 @@ def peer_child(args):
 
 
 def run_measured(cmd):
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = p.stdout.read()
-    err = p.stderr.read()
-    _, status, usage = os.wait4(p.pid, 0)
+    """Runs cmd; returns (stdout, peak RSS KiB of the child from wait4)."""
+    # stderr goes to a file: llama.cpp logs a lot there, and a full pipe would block the child.
+    with tempfile.TemporaryFile() as err_file:
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file)
+        out = p.stdout.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        err_file.seek(0)
+        err = err_file.read()
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:3])} failed ({p.returncode}): {err.decode(errors='replace')[-2000:]}")
