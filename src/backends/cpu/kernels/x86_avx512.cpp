@@ -25,6 +25,7 @@ namespace corral::cpu::avx512 {
 #define CORRAL_GEMV_VNNI 1
 #include "backends/cpu/kernels/x86_gemv_impl.h"
 #undef CORRAL_GEMV_VNNI
+#include "backends/cpu/kernels/x86_gemm_k_vnni.h"
 
 namespace {
 
@@ -80,54 +81,6 @@ __attribute__((target("avx512vnni"))) void micro32(const Panel32* w, const ActPa
       if constexpr (kMin) {
         const __m512 m = _mm512_loadu_ps(w[r].m + 8 * b);
         for (int j = 0; j < C; ++j) acc[r][j] = _mm512_fmadd_ps(_mm512_loadu_ps(x[j].fsum + 8 * b), m, acc[r][j]);
-      }
-    }
-  }
-  for (int r = 0; r < R; ++r)
-    for (int j = 0; j < C; ++j) c[j * ldc + r] = _mm512_reduce_add_ps(acc[r][j]);
-}
-
-// R weight rows x C activation rows of a K-quant; 64 elements per step.
-template <int R, int C, bool kIntMin>
-void microK(const PanelK* w, const BlockQ8_K* const* x, int64_t nsb, float* c, size_t ldc) {
-  __m512 acc[R][C];
-  for (int r = 0; r < R; ++r)
-    for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
-  // Lane l of chunk ch (64 elements) takes the scale of sub-block 4*ch + l/8.
-  const __m512i lane_sub = _mm512_srli_epi16(_mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
-                                                             15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), 3);
-  for (int64_t sb = 0; sb < nsb; ++sb) {
-    __m512i iacc[R][C];
-    __m512i sc[R];
-    for (int r = 0; r < R; ++r) {
-      sc[r] = _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].sc16 + 16 * sb)));
-    }
-    for (int r = 0; r < R; ++r)
-      for (int j = 0; j < C; ++j) iacc[r][j] = _mm512_setzero_si512();
-    for (int ch = 0; ch < 4; ++ch) {
-      __m512i a[C];
-      for (int j = 0; j < C; ++j) a[j] = load64(x[j][sb].qs + 64 * ch);
-      for (int r = 0; r < R; ++r) {
-        const __m512i wq = load64(w[r].q + 256 * sb + 64 * ch);
-        const __m512i s = _mm512_permutexvar_epi16(_mm512_add_epi16(lane_sub, _mm512_set1_epi16(static_cast<short>(4 * ch))), sc[r]);
-        for (int j = 0; j < C; ++j) {
-          iacc[r][j] = _mm512_add_epi32(iacc[r][j], _mm512_madd_epi16(_mm512_maddubs_epi16(wq, a[j]), s));
-        }
-      }
-    }
-    for (int r = 0; r < R; ++r) {
-      const __m256i m16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].m16 + 16 * sb));
-      for (int j = 0; j < C; ++j) {
-        const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j][sb].bsums));
-        const __m512i mins = _mm512_zextsi256_si512(_mm256_madd_epi16(m16, bs));
-        const float da = x[j][sb].d;
-        if constexpr (kIntMin) {
-          const __m512i v = _mm512_sub_epi32(iacc[r][j], mins);
-          acc[r][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_set1_ps(w[r].d[sb] * da), acc[r][j]);
-        } else {
-          acc[r][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[r][j]), _mm512_set1_ps(w[r].d[sb] * da), acc[r][j]);
-          acc[r][j] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(mins), _mm512_set1_ps(w[r].dmin[sb] * da), acc[r][j]);
-        }
       }
     }
   }
@@ -229,34 +182,6 @@ void tile32(DType t, const TileArgs& a) {
   }
 }
 
-void tileK(DType t, const TileArgs& a) {
-  const int64_t nsb = a.k / 256;
-  const bool int_min = t == DType::kQ3_K || t == DType::kQ6_K;
-  const size_t k = static_cast<size_t>(a.k);
-  std::vector<uint8_t> qbuf(kRows * k);
-  std::vector<int16_t> sbuf(kRows * static_cast<size_t>(nsb) * 16), mbuf(kRows * static_cast<size_t>(nsb) * 16);
-  std::vector<float> dbuf(kRows * static_cast<size_t>(nsb) * 2);
-  PanelK p[kRows];
-  for (int r = 0; r < kRows; ++r) {
-    p[r] = {qbuf.data() + r * k, sbuf.data() + r * nsb * 16, dbuf.data() + 2 * r * nsb, dbuf.data() + (2 * r + 1) * nsb,
-            mbuf.data() + r * nsb * 16};
-  }
-  for (int64_t i = a.i0; i < a.i1; i += kRows) {
-    const int nr = static_cast<int>(std::min<int64_t>(kRows, a.i1 - i));
-    for (int r = 0; r < nr; ++r) decode_rowK(t, a.w + (i + r) * a.w_row_bytes, nsb, p[r]);
-    for (int64_t j = a.j0; j < a.j1; j += kCols) {
-      const int nc = static_cast<int>(std::min<int64_t>(kCols, a.j1 - j));
-      const BlockQ8_K* x[kCols];
-      for (int cc = 0; cc < nc; ++cc) x[cc] = reinterpret_cast<const BlockQ8_K*>(a.xq + (j + cc) * a.xq_row_bytes);
-      float* out = a.c + j * a.ldc + i;
-      dispatch_rc<kCols>(nr, nc, [&]<int R, int C>() {
-        if (int_min) microK<R, C, true>(p, x, nsb, out, a.ldc);
-        else microK<R, C, false>(p, x, nsb, out, a.ldc);
-      });
-    }
-  }
-}
-
 void tile_float(DType t, const TileArgs& a) {
   constexpr int kFCols = 4;
   const size_t k = static_cast<size_t>(a.k);
@@ -322,7 +247,7 @@ void matmul_tile(DType weight, const TileArgs& a) {
   }
   if (!detect_cpu_features().avx512_vnni) return avx2::matmul_tile(weight, a);
   if (dtype_traits(weight).block_size == 32) return tile32(weight, a);
-  return tileK(weight, a);
+  return kgemm::run(weight, a);
 }
 
 }  // namespace corral::cpu::avx512
