@@ -110,6 +110,10 @@ bool Runner::busy() const {
   return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.session != nullptr; });
 }
 
+int Runner::free_slots() const {
+  return static_cast<int>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.session == nullptr; }));
+}
+
 bool Runner::finished(int id) const {
   return std::any_of(finished_.begin(), finished_.end(), [id](const Finished& f) { return f.request_id == id; });
 }
@@ -178,7 +182,11 @@ Status Runner::step() {
     Session* s = slot.session.get();
     if (s == nullptr || s->prefilling() || room == 0) continue;
     if (s->next_pos() >= options_.num_ctx) {
-      s->finish_length();
+      // Context shift by re-computation: drop the cells after the kept prefix; the session's
+      // remaining tokens are prefilled again at their new positions (below, this same step).
+      std::optional<int32_t> keep = s->shift_context();
+      Status st = keep ? cache_.remove(s->seq(), *keep, -1) : ok_status();
+      if (!keep || !st.ok()) s->finish_length();
       continue;
     }
     batch_.add(s->pending()[0], s->next_pos(), s->seq(), true);

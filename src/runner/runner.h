@@ -64,6 +64,8 @@ class Runner {
   // request (they are finished and their results report it).
   Status step();
   bool busy() const;
+  // Sequence slots without an active request (submit() succeeds while this is > 0).
+  int free_slots() const;
   // Whether request `id` finished; take_result() then hands out its result once.
   bool finished(int id) const;
   Result<GenerateResult> take_result(int id);

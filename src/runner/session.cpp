@@ -35,7 +35,7 @@ Result<std::unique_ptr<Session>> Session::create(GenerateRequest request, int se
                           sample::Sampler::create(request.sampling, static_cast<size_t>(tokenizer.vocab_size())));
   CORRAL_ASSIGN_OR_RETURN(sample::PredictBudget budget,
                           sample::PredictBudget::create(request.num_predict, static_cast<int>(num_ctx),
-                                                        static_cast<int>(n_prompt)));
+                                                        static_cast<int>(n_prompt), request.context_shift));
   std::unique_ptr<Session> s(new Session(std::move(request), seq, cached, tokenizer, std::move(sampler), budget));
   if (s->budget_.exhausted(0)) s->finish(sample::DoneReason::kLength);
   return s;
@@ -51,7 +51,8 @@ Session::Session(GenerateRequest request, int seq, int64_t cached, const Tokeniz
       stop_(request_.stop),
       detok_(tokenizer, continuation_options()),
       history_(request_.prompt),
-      fed_(cached) {
+      fed_(cached),
+      refill_end_(static_cast<int64_t>(request_.prompt.size())) {
   sampler_.accept(request_.prompt);
   result_.stats.cached_prompt_tokens = cached;
 }
@@ -63,7 +64,7 @@ std::span<const int32_t> Session::pending() const {
 
 void Session::consumed(int64_t n) {
   const int64_t n_prompt = prompt_size();
-  if (fed_ < n_prompt) result_.stats.prompt_eval_count += std::min(n, n_prompt - fed_);
+  if (shifts_ == 0 && fed_ < n_prompt) result_.stats.prompt_eval_count += std::min(n, n_prompt - fed_);
   fed_ += n;
 }
 
@@ -106,6 +107,21 @@ void Session::finish(sample::DoneReason reason) {
 }
 
 void Session::finish_length() { finish(sample::DoneReason::kLength); }
+
+std::optional<int32_t> Session::shift_context() {
+  if (done_ || !request_.context_shift || prefilling()) return std::nullopt;
+  const int64_t n_past = fed_;
+  const int64_t keep = std::clamp<int64_t>(request_.num_keep, 0, n_past);
+  const int64_t discard = (n_past - keep) / 2;
+  if (discard < 1) return std::nullopt;
+  history_.erase(history_.begin() + keep, history_.begin() + keep + discard);
+  fed_ = keep;
+  // Re-compute everything after the kept prefix up to, not including, the last sampled token;
+  // that one is fed with them and its logits give the next sample.
+  refill_end_ = static_cast<int64_t>(history_.size()) - 1;
+  ++shifts_;
+  return static_cast<int32_t>(keep);
+}
 
 Status Session::on_logits(std::span<const float> logits) {
   if (done_) return ok_status();

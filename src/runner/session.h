@@ -36,6 +36,10 @@ struct GenerateRequest {
   std::vector<std::string> stop;   // stop strings (not emitted)
   StreamFn on_text;                // may be empty
   const std::atomic<bool>* cancel = nullptr;  // polled between steps; true stops the request
+  // When the sequence fills num_ctx and num_predict still allows tokens: keep the first
+  // num_keep tokens, drop half of the rest and go on (Ollama's context shift). Off: "length".
+  bool context_shift = false;
+  int num_keep = 4;
 };
 
 // Per-request timing as Ollama reports it (nanoseconds).
@@ -67,7 +71,9 @@ class Session {
 
   int seq() const { return seq_; }
   bool done() const { return done_; }
-  bool prefilling() const { return fed_ < static_cast<int64_t>(request_.prompt.size()); }
+  // Several tokens to evaluate before the next sample: the prompt, or the kept tokens after a
+  // context shift (re-computed at their new positions).
+  bool prefilling() const { return fed_ < refill_end_; }
   // Tokens waiting to be evaluated: the rest of the prompt, or the last sampled token.
   std::span<const int32_t> pending() const;
   // Position of pending()[0] in the sequence.
@@ -88,6 +94,12 @@ class Session {
   Status on_logits(std::span<const float> logits);
   // Ends the session with done_reason "length" (e.g. the cache cannot take another token).
   void finish_length();
+  // Context shift: the sequence holds next_pos() tokens and needs room for one more. Keeps the
+  // first num_keep tokens, drops half of those after them, and makes the rest pending again so
+  // they are re-computed at their new positions (the caller drops the cached cells >= keep).
+  // Returns the kept prefix length, or nullopt when shifting is off or cannot make room.
+  std::optional<int32_t> shift_context();
+  int64_t shifts() const { return shifts_; }
 
   GenerateResult& result() { return result_; }
   void set_start(std::chrono::steady_clock::time_point t) { start_ = t; }
@@ -109,6 +121,8 @@ class Session {
   Detokenizer detok_;
   std::vector<int32_t> history_;  // prompt + generated tokens fed to the cache
   int64_t fed_ = 0;               // tokens of history_ already evaluated or batched
+  int64_t refill_end_ = 0;        // prefilling() while fed_ < this
+  int64_t shifts_ = 0;            // context shifts so far
   int32_t last_token_ = -1;       // sampled, not yet fed
   bool done_ = false;
   GenerateResult result_;

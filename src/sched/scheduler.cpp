@@ -9,6 +9,7 @@ using Clock = std::chrono::steady_clock;
 struct Scheduler::Entry {
   ModelSpec spec;
   std::unique_ptr<Runner> runner;
+  std::unique_ptr<Batcher> batcher;  // drives runner; destroyed first
   bool loading = true;
   int refs = 0;
   bool unload_when_idle = false;
@@ -29,7 +30,10 @@ Scheduler::~Scheduler() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    for (auto& e : entries_) doomed.push_back(std::move(e->runner));
+    for (auto& e : entries_) {
+      e->batcher.reset();
+      doomed.push_back(std::move(e->runner));
+    }
     entries_.clear();
   }
   reaper_cv_.notify_all();
@@ -42,13 +46,15 @@ Scheduler::Lease::~Lease() { sched_->release(entry_); }
 Runner& Scheduler::Lease::runner() { return *entry_->runner; }
 
 Result<GenerateResult> Scheduler::Lease::generate(GenerateRequest request) {
-  std::lock_guard<std::mutex> lock(sched_->compute_mu_);
-  return entry_->runner->generate(std::move(request));
+  return entry_->batcher->generate(std::move(request));
 }
+
+Status Scheduler::Lease::exclusive(const std::function<Status(Runner&)>& fn) { return entry_->batcher->exclusive(fn); }
 
 std::unique_ptr<Runner> Scheduler::erase_locked(const std::shared_ptr<Entry>& entry) {
   auto it = std::find(entries_.begin(), entries_.end(), entry);
   if (it != entries_.end()) entries_.erase(it);
+  entry->batcher.reset();  // idle here (no leases) unless the scheduler is shutting down
   return std::move(entry->runner);
 }
 
@@ -125,6 +131,7 @@ Result<std::unique_ptr<Scheduler::Lease>> Scheduler::acquire(const ModelSpec& sp
       return fail(runner.status());
     }
     entry->runner = std::move(runner).value();
+    entry->batcher = std::make_unique<Batcher>(*entry->runner, compute_mu_);
     entry->loading = false;
     cv_.notify_all();
     return std::unique_ptr<Lease>(new Lease(this, entry, load_ns));

@@ -1,7 +1,8 @@
 // Scheduler: which models are loaded. A request acquires a Lease on a model (loading it through
 // the RunnerLoader on first use, evicting the least recently used idle model when
-// max_loaded_models are loaded), generates through it one request at a time (the CPU backend's
-// thread pool is shared), and on release the model stays loaded for its keep_alive (0: unload
+// max_loaded_models are loaded), generates through the model's Batcher (its requests decode
+// together in one batch, up to the runner's sequence slots; forward passes of different models
+// take turns on the shared CPU thread pool), and on release the model stays loaded for its keep_alive (0: unload
 // now, negative: forever); a reaper thread unloads expired models. At most max_queue requests
 // may be admitted at once: more are refused with kUnavailable (the server answers 503).
 // Depends on runner/ and util/; knows nothing of HTTP or the store.
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "runner/runner.h"
+#include "sched/batcher.h"
 #include "sched/keep_alive.h"
 #include "util/status.h"
 
@@ -71,8 +73,11 @@ class Scheduler {
     Runner& runner();
     // Nanoseconds this request spent loading the model (0 when it was already loaded).
     int64_t load_ns() const { return load_ns_; }
-    // Runs one generation; generations of all models run one at a time.
+    // Runs one generation: it joins the model's running batch (continuous batching over the
+    // runner's sequence slots) or waits in its queue. Forward passes of all models serialize.
     Result<GenerateResult> generate(GenerateRequest request);
+    // Runs fn with the runner while no batch step runs (low-level decode, embeddings).
+    Status exclusive(const std::function<Status(Runner&)>& fn);
 
    private:
     friend class Scheduler;
@@ -110,7 +115,7 @@ class Scheduler {
   std::vector<std::shared_ptr<Entry>> entries_;
   int in_flight_ = 0;
   bool stopping_ = false;
-  std::mutex compute_mu_;              // one generation at a time
+  std::mutex compute_mu_;              // one forward pass at a time, over all models
   std::thread reaper_;
 };
 

@@ -307,5 +307,59 @@ TEST_F(RunnerTest, LoadErrorsNameTheFile) {
   EXPECT_EQ(Runner::load(testing::tiny_model_path(), o, backends_).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Ollama's context shift, done by re-computation: when the sequence fills num_ctx, the first
+// num_keep tokens stay, half of the rest is dropped and generation continues from what is left
+// as if that were the whole context. Reference: the model driven directly on those tokens.
+TEST_F(RunnerTest, ContextShiftKeepsNumKeepAndContinuesPastNumCtx) {
+  RunnerOptions o;
+  o.num_ctx = 32;
+  o.batch_size = 7;  // the re-computed tail is chunked too
+  auto r = load(o);
+  ASSERT_TRUE(r);
+  const std::vector<int32_t> prompt = tokens(*r, "The context is short: generation must shift it and go on.");
+  const size_t np = prompt.size();
+  ASSERT_GT(np, 6u);
+  ASSERT_LT(np, 16u);
+  GenerateRequest req = greedy(prompt, 40);
+  req.context_shift = true;
+  req.num_keep = 4;
+  Result<GenerateResult> g = r->generate(std::move(req));
+  ASSERT_TRUE(g.ok()) << g.status().to_string();
+  ASSERT_EQ(g->tokens.size(), 40u) << "a random-weight model should not emit EOG here";
+  EXPECT_EQ(g->done_reason, sample::DoneReason::kLength);
+  EXPECT_EQ(g->stats.prompt_eval_count, static_cast<int64_t>(np));  // re-computed tokens are not prompt
+  const std::vector<int32_t>& gen = g->tokens;
+  // Before the shift: tokens 0 .. 32-np sampled from an unshifted context of up to 32 tokens.
+  const size_t first = 32 - np;  // index of the token pending when the cache was full
+  std::vector<int32_t> before(gen.begin(), gen.begin() + static_cast<long>(first) + 1);
+  EXPECT_EQ(before, reference_greedy(*r, prompt, static_cast<int>(first) + 1));
+  // The shift: 32 tokens cached, keep 4, drop (32 - 4) / 2 = 14, then the pending token.
+  std::vector<int32_t> full = prompt;
+  full.insert(full.end(), gen.begin(), gen.begin() + static_cast<long>(first));
+  ASSERT_EQ(full.size(), 32u);
+  std::vector<int32_t> shifted(full.begin(), full.begin() + 4);
+  shifted.insert(shifted.end(), full.begin() + 18, full.end());
+  shifted.push_back(gen[first]);
+  ASSERT_EQ(shifted.size(), 19u);
+  // Sampled from 19, 20, ..., 32 cached tokens: 14 tokens before the next shift.
+  std::vector<int32_t> after(gen.begin() + static_cast<long>(first) + 1, gen.begin() + static_cast<long>(first) + 15);
+  EXPECT_EQ(after, reference_greedy(*r, shifted, 14));
+
+  // Without context_shift the same request ends at the window ("length", 32 - np tokens).
+  Result<GenerateResult> plain = r->generate(greedy(prompt, 40));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->tokens.size(), 32 - np);
+  // num_keep beyond the context: nothing can be dropped, so it ends with "length" once the
+  // token sampled from the full window (it is emitted; it just cannot be fed) is out.
+  GenerateRequest keep_all = greedy(prompt, 40);
+  keep_all.context_shift = true;
+  keep_all.num_keep = 1000;
+  Result<GenerateResult> k = r->generate(std::move(keep_all));
+  ASSERT_TRUE(k.ok());
+  EXPECT_EQ(k->tokens.size(), 32 - np + 1);
+  EXPECT_EQ(std::vector<int32_t>(k->tokens.begin(), k->tokens.end() - 1), plain->tokens);
+  EXPECT_EQ(k->done_reason, sample::DoneReason::kLength);
+}
+
 }  // namespace
 }  // namespace corral
