@@ -16,6 +16,13 @@ tiny llama (rows of 32/64: block fallbacks) and for a synthetic 8-layer model wi
 
 Run with the repo venv (needs torch, transformers, tokenizers, sentencepiece, gguf, llama-cpp-python):
     .venv/bin/python tools/make_convert_goldens.py [OUT_DIR]
+
+With --llamacpp LLAMA_CPP_DIR it (re)writes only the llama.cpp-converter goldens: it adds the
+mistral_spm fixture (MistralForCausalLM) and the *_bin fixtures (the same checkpoints saved as
+pytorch_model.bin by torch.save) when missing, runs llama.cpp's own convert_hf_to_gguf.py on every
+fixture (LLAMA_CPP_DIR is vendor/llama.cpp of the llama-cpp-python source distribution:
+`pip download llama-cpp-python==<installed version> --no-deps --no-binary :all:`, then untar) and
+writes expected_llamacpp.json (same shape as expected.json) and hf_logits.json for every fixture.
 """
 import hashlib
 import json
@@ -31,7 +38,7 @@ import gguf
 from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
 REPO = Path(__file__).resolve().parent.parent
-OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "tests/golden/convert"
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--llamacpp" else REPO / "tests/golden/convert"
 
 LLAMA3_RE = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
              r"|\s*[\r\n]+|\s+(?!\S)|\s+")
@@ -350,5 +357,84 @@ def main():
         (OUT / "quantize.json").write_text(json.dumps(quant, indent=1) + "\n")
 
 
+# ---- llama.cpp's converter (convert_hf_to_gguf.py) as the reference ----
+
+# Fixture -> (tokenizer.ggml.pre, --outtype: the source's float type, which corral follows). llama.cpp names a BPE pre-tokenizer by hashing the token ids of
+# a probe text; a tokenizer trained on the tiny corpus here cannot hash like the real one, so the
+# run below answers that one question with the pre-tokenizer the fixture was trained with (the
+# same regex as llama-bpe / qwen2). Everything else is llama.cpp's converter unchanged.
+LLAMACPP_PRE = {"llama_bpe": ("llama-bpe", "f32"), "qwen2_bpe": ("qwen2", "bf16"), "llama_spm": (None, "f16"),
+                "mistral_spm": (None, "f16"), "llama_bpe_bin": ("llama-bpe", "f32"),
+                "qwen2_bpe_bin": ("qwen2", "bf16"), "mistral_spm_bin": (None, "f16")}
+
+RUNNER = r"""
+import runpy, sys
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/gguf-py"]
+pre = sys.argv[2]
+import conversion.base as base
+if pre != "-":
+    base.TextModel.get_vocab_base_pre = lambda self, tokenizer: pre
+sys.argv = [sys.argv[1] + "/convert_hf_to_gguf.py"] + sys.argv[3:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def make_mistral_spm(folder):
+    from transformers import MistralConfig, MistralForCausalLM
+    shutil.copy(OUT / "llama_spm" / "tokenizer.model", folder / "tokenizer.model")
+    torch.manual_seed(5)
+    cfg = MistralConfig(vocab_size=352, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                        num_attention_heads=4, num_key_value_heads=2, head_dim=16, max_position_embeddings=256,
+                        rms_norm_eps=1e-5, rope_theta=10000.0, sliding_window=None, bos_token_id=1,
+                        eos_token_id=2, tie_word_embeddings=False)
+    save_model(MistralForCausalLM(cfg), folder, torch.float16)
+    (folder / "tokenizer_config.json").write_text(json.dumps({
+        "bos_token": "<s>", "eos_token": "</s>", "add_bos_token": True, "add_eos_token": False,
+        "chat_template": jinja_template("mistral-instruct")}))
+
+
+def make_bin_copy(src, folder):
+    """The same checkpoint as pytorch_model.bin (torch.save of the state dict, what
+    save_pretrained(safe_serialization=False) writes); tokenizer and config files copied."""
+    from safetensors.torch import load_file
+    state = {}
+    for f in sorted(src.glob("*.safetensors")):
+        state.update(load_file(str(f)))
+    torch.save(state, folder / "pytorch_model.bin")
+    for f in src.iterdir():
+        if f.suffix != ".safetensors":
+            shutil.copy(f, folder / f.name)
+
+
+def llamacpp_convert(llama_dir, folder, out_path, pre, outtype):
+    import subprocess
+    cmd = [sys.executable, "-c", RUNNER, str(llama_dir), pre or "-", str(folder), "--outfile", str(out_path),
+           "--outtype", outtype]
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+def main_llamacpp(llama_dir):
+    for name, make in (("mistral_spm", make_mistral_spm),):
+        if not (OUT / name).exists():
+            (OUT / name).mkdir()
+            make(OUT / name)
+    for base_name in ("llama_bpe", "qwen2_bpe", "mistral_spm"):
+        folder = OUT / (base_name + "_bin")
+        if not folder.exists():
+            folder.mkdir()
+            make_bin_copy(OUT / base_name, folder)
+    expected = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (pre, outtype) in LLAMACPP_PRE.items():
+            ref = Path(tmp) / f"{name}.gguf"
+            llamacpp_convert(llama_dir, OUT / name, ref, pre, outtype)
+            expected[name] = describe_gguf(ref)
+    (OUT / "expected_llamacpp.json").write_text(json.dumps(expected, indent=1, ensure_ascii=False) + "\n")
+    write_hf_logits(LLAMACPP_PRE)
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2 and sys.argv[1] == "--llamacpp":
+        main_llamacpp(Path(sys.argv[2]))
+    else:
+        main()

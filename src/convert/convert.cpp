@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 
@@ -48,6 +50,23 @@ DType source_following_type(HfDType t) {
 }
 
 Result<int64_t> block_count(const HfConfig& config) { return config.get_int("num_hidden_layers"); }
+
+// general.size_label as llama.cpp's converter writes it: the parameter count scaled to K, M, B
+// or T, with at least two significant digits ("38K", "1.6M", "135M", "7.2B").
+std::string size_label(uint64_t params) {
+  const double n = static_cast<double>(params);
+  double scaled = n * 1e-3;
+  char suffix = 'K';
+  if (n > 1e12) { scaled = n * 1e-12; suffix = 'T'; }
+  else if (n > 1e9) { scaled = n * 1e-9; suffix = 'B'; }
+  else if (n > 1e6) { scaled = n * 1e-6; suffix = 'M'; }
+  const long long whole = std::llround(scaled);
+  const int digits = whole == 0 ? 0 : static_cast<int>(std::to_string(whole).size());
+  const int decimals = std::max(2 - digits, 0);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f%c", decimals, scaled, suffix);
+  return buf;
+}
 
 uint32_t file_type_following(const std::vector<PlannedTensor>& plan) {
   for (const PlannedTensor& p : plan) {
@@ -140,9 +159,16 @@ Result<ConvertResult> convert_hf_directory(const std::string& dir, const std::st
   }
   const uint32_t file_type = options.type ? quant_file_type(*options.type) : file_type_following(plan);
   writer.set("general.file_type", GgufValue::from_u32(file_type));
-  if (options.type && dtype_traits(quant_base_type(*options.type)).block_size > 1) {
-    writer.set("general.quantization_version", GgufValue::from_u32(kQuantizationVersion));
+  // llama.cpp's converter writes these for every model, quantized or not.
+  writer.set("general.quantization_version", GgufValue::from_u32(kQuantizationVersion));
+  writer.set("general.type", GgufValue::from_string("model"));
+  uint64_t n_params = 0;
+  for (const PlannedTensor& p : plan) {
+    uint64_t n = 1;
+    for (int64_t d : p.shape) n *= static_cast<uint64_t>(d);
+    n_params += n;
   }
+  writer.set("general.size_label", GgufValue::from_string(size_label(n_params)));
 
   ThreadPool pool(options.threads);
   for (const PlannedTensor& p : plan) CORRAL_TRY(add_planned(&writer, p, &pool));

@@ -328,7 +328,7 @@ Result<HfVocab> read_hf_vocab(const std::string& dir, int64_t vocab_size) {
   for (int64_t i = static_cast<int64_t>(v.tokens.size()); i < vocab_size; ++i) {
     v.tokens.push_back("[PAD" + std::to_string(i) + "]");
     v.types.push_back(static_cast<int32_t>(TokenType::kUnused));
-    if (!v.scores.empty()) v.scores.push_back(-1000.0f);
+    if (!v.scores.empty()) v.scores.push_back(-10000.0f);  // llama.cpp's score for padding pieces
   }
   if (vocab_size > 0 && static_cast<int64_t>(v.tokens.size()) > vocab_size) {
     return invalid_argument("%s: the tokenizer has %zu tokens, more than config.json's vocab_size %lld", dir.c_str(),

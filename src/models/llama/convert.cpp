@@ -70,10 +70,8 @@ Status write_hparams(const HfConfig& c, GgufWriter* w) {
   set_u32(w, "llama.attention.head_count_kv", kv_heads);
   set_f32(w, "llama.rope.freq_base", c.rope_theta(10000.0));
   set_f32(w, "llama.attention.layer_norm_rms_epsilon", eps);
-  if (hd != hidden / heads) {
-    set_u32(w, "llama.attention.key_length", hd);
-    set_u32(w, "llama.attention.value_length", hd);
-  }
+  set_u32(w, "llama.attention.key_length", hd);  // llama.cpp's converter writes both always
+  set_u32(w, "llama.attention.value_length", hd);
   set_u32(w, "llama.rope.dimension_count", hd);
   set_u32(w, "llama.vocab_size", vocab);
   const std::string rt = rope_type(c);

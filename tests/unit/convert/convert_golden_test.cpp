@@ -1,6 +1,8 @@
-// HF -> GGUF conversion against the reference conversion of tools/make_convert_goldens.py
-// (the gguf package's name maps, key writers, SpecialVocab and SentencePieceVocab): every
-// tensor's name, shape, type and bytes, and every metadata key and value.
+// HF -> GGUF conversion against llama.cpp's own converter (convert_hf_to_gguf.py from the
+// llama-cpp-python source distribution, run by tools/make_convert_goldens.py --llamacpp on the
+// same checkpoints: expected_llamacpp.json): every tensor's name, shape, type and bytes, and
+// every metadata key and value. general.name is the one key left out: llama.cpp derives it from
+// the folder name by heuristics ("llama_bpe" -> "Llama_Bpe"); corral keeps the folder name.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -42,8 +44,8 @@ json value_json(const GgufValue& v) {
 }
 
 void expect_matches_golden(const std::string& fixture) {
-  const json golden = testing::read_golden_json("expected.json");
-  ASSERT_TRUE(golden.contains(fixture)) << "expected.json lacks " << fixture;
+  const json golden = testing::read_golden_json("expected_llamacpp.json");
+  ASSERT_TRUE(golden.contains(fixture)) << "expected_llamacpp.json lacks " << fixture;
   const json& want = golden[fixture];
   TempDir tmp;
   const std::string out = tmp.file("out.gguf");
@@ -59,6 +61,10 @@ void expect_matches_golden(const std::string& fixture) {
   for (const auto& [key, value] : file->metadata()) {
     if (key == "general.alignment") continue;
     seen.insert(key);
+    if (key == "general.name") {
+      EXPECT_FALSE(value.as_string()->empty());
+      continue;
+    }
     ASSERT_TRUE(want["metadata"].contains(key)) << fixture << ": unexpected key " << key;
     const json got = value_json(value);
     const json& exp = want["metadata"][key];
@@ -88,9 +94,13 @@ void expect_matches_golden(const std::string& fixture) {
   EXPECT_EQ(result->tensors, want["tensors"].size());
 }
 
-TEST(ConvertGolden, LlamaBpeF32MatchesReference) { expect_matches_golden("llama_bpe"); }
-TEST(ConvertGolden, Qwen2BpeBf16TiedMatchesReference) { expect_matches_golden("qwen2_bpe"); }
-TEST(ConvertGolden, LlamaSentencePieceF16Llama3RopeMatchesReference) { expect_matches_golden("llama_spm"); }
+TEST(ConvertGolden, LlamaBpeF32MatchesLlamaCpp) { expect_matches_golden("llama_bpe"); }
+TEST(ConvertGolden, Qwen2BpeBf16TiedMatchesLlamaCpp) { expect_matches_golden("qwen2_bpe"); }
+TEST(ConvertGolden, LlamaSentencePieceF16Llama3RopeMatchesLlamaCpp) { expect_matches_golden("llama_spm"); }
+TEST(ConvertGolden, MistralSentencePieceF16MatchesLlamaCpp) { expect_matches_golden("mistral_spm"); }
+TEST(ConvertGolden, LlamaFromPytorchBinMatchesLlamaCpp) { expect_matches_golden("llama_bpe_bin"); }
+TEST(ConvertGolden, Qwen2FromPytorchBinMatchesLlamaCpp) { expect_matches_golden("qwen2_bpe_bin"); }
+TEST(ConvertGolden, MistralFromPytorchBinMatchesLlamaCpp) { expect_matches_golden("mistral_spm_bin"); }
 
 TEST(ConvertGolden, ChatTemplateIsReturnedForDetection) {
   TempDir tmp;
@@ -123,7 +133,7 @@ TEST(ConvertGolden, MistralUsesTheLlamaMapping) {
   EXPECT_EQ(r->architecture, "llama");
   auto file = GgufFile::open(tmp.file("o.gguf"));
   ASSERT_TRUE(file.ok());
-  const json golden = testing::read_golden_json("expected.json");
+  const json golden = testing::read_golden_json("expected_llamacpp.json");
   for (const json& t : golden["llama_bpe"]["tensors"]) {
     const GgufTensorInfo* info = file->find_tensor(t["name"].get<std::string>());
     ASSERT_NE(info, nullptr);

@@ -55,6 +55,13 @@ TEST(ConvertedModelRuns, Qwen2Bf16MatchesTransformers) { expect_logits_match_hf(
 TEST(ConvertedModelRuns, LlamaSpmF16Llama3RopeMatchesTransformers) {
   expect_logits_match_hf("llama_spm", std::nullopt, 1e-2);
 }
+// F32 output for every fixture, safetensors and pytorch_model.bin: within 1e-3 of transformers.
+class ConvertedF32 : public ::testing::TestWithParam<const char*> {};
+TEST_P(ConvertedF32, MatchesTransformersWithin1e3) { expect_logits_match_hf(GetParam(), QuantType::kF32, 1e-3); }
+INSTANTIATE_TEST_SUITE_P(AllFixtures, ConvertedF32,
+                         ::testing::Values("llama_bpe", "qwen2_bpe", "llama_spm", "mistral_spm", "llama_bpe_bin",
+                                           "qwen2_bpe_bin", "mistral_spm_bin"));
+
 TEST(ConvertedModelRuns, LlamaQ8_0StaysClose) { expect_logits_match_hf("llama_bpe", QuantType::kQ8_0, 2e-2); }
 
 }  // namespace
