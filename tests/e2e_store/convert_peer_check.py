@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Peer check: GGUFs converted by corral (F32, F16 and Q4_K_M) load in llama.cpp
-(llama-cpp-python), tokenize like the HF `tokenizers` reference, and evaluate to finite logits.
+"""Peer check: GGUFs converted by corral load in llama.cpp (llama-cpp-python) and agree with it.
+Every fixture (llama, qwen2, mistral; from safetensors and from pytorch_model.bin) converted to
+F32 gives, in llama.cpp, the logits transformers computed (hf_logits.json) within 1e-3 and tokenizes
+like the HF `tokenizers` reference; other float types and quantizations load and evaluate.
 """
+import json
 import os
 import subprocess
 import sys
@@ -21,6 +24,9 @@ BIN = os.environ["CORRAL_BIN"]
 REPO = Path(os.environ.get("CORRAL_REPO_DIR", Path(__file__).resolve().parents[2]))
 GOLDEN = REPO / "tests/golden/convert"
 TEXTS = ["Hello, how are you?", "The quick brown fox jumps over 12345 lazy dogs.\n\nalpha  beta"]
+F32_FIXTURES = ["llama_bpe", "qwen2_bpe", "llama_spm", "mistral_spm", "llama_bpe_bin", "qwen2_bpe_bin",
+                "mistral_spm_bin"]
+LOGIT_TOL = 1e-3
 failures = []
 
 
@@ -31,9 +37,24 @@ def check(cond, what):
 
 
 def main():
+    hf = json.loads((GOLDEN / "hf_logits.json").read_text())
     with tempfile.TemporaryDirectory() as tmp:
+        for fixture in F32_FIXTURES:
+            out = Path(tmp) / f"{fixture}-f32.gguf"
+            subprocess.run([BIN, "quantize", str(GOLDEN / fixture), str(out), "f32"], check=True,
+                           capture_output=True)
+            llm = llama_cpp.Llama(model_path=str(out), n_ctx=64, logits_all=True, verbose=False)
+            tokens = hf[fixture]["tokens"]
+            llm.eval(tokens)
+            got = np.array(llm.scores[: len(tokens)], dtype=np.float64)
+            want = np.array(hf[fixture]["logits"], dtype=np.float64)
+            err = float(np.max(np.abs(got - want))) if got.shape == want.shape else float("inf")
+            check(err <= LOGIT_TOL, f"{fixture} f32: llama.cpp logits vs transformers max |diff| {err:.3g}")
+            print(f"{fixture} f32: llama.cpp vs transformers max |logit diff| {err:.2e}")
+            del llm
         for fixture, qtype in (("llama_bpe", "f32"), ("qwen2_bpe", "bf16"), ("llama_spm", "f16"),
-                               ("llama_bpe", "q4_K_M"), ("qwen2_bpe", "q8_0")):
+                               ("llama_bpe", "q4_K_M"), ("qwen2_bpe", "q8_0"),
+                               ("mistral_spm", "f16"), ("mistral_spm_bin", "q4_0"), ("llama_bpe_bin", "q8_0")):
             out = Path(tmp) / f"{fixture}-{qtype}.gguf"
             subprocess.run([BIN, "quantize", str(GOLDEN / fixture), str(out), qtype], check=True,
                            capture_output=True)
