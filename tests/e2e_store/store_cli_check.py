@@ -172,6 +172,25 @@ def main():
         check(p.returncode != 0 and "quantized" in p.stderr, f"requantize refused: {p.stderr!r}")
         check(snapshot(models) == before, "requantize: store changed")
 
+        # 6b. Names and digests that try to leave the store never touch the file system: every
+        # command fails naming the problem and nothing anywhere under the temporary folder changes.
+        tree = lambda: sorted(str(x.relative_to(tmp)) for x in tmp.rglob("*"))
+        before_tree = tree()
+        evil_names = ["../evil", "a/../../evil", "/abs/evil", str(tmp / "evil"), "ns\\..\\evil", "..",
+                      "m:../../evil", "evil/../../../x:y", "%2e%2e/evil"]
+        for name in evil_names:
+            for args in (("create", name, "-f", str(tmp / "Modelfile.gguf")), ("cp", "tiny2", name),
+                         ("rm", name), ("show", name), ("cp", name, "tiny3")):
+                p = corral(env, *args, ok=False)
+                check(p.returncode != 0 and "Error:" in p.stderr, f"{args}: refused: {p.stderr!r}")
+        for text in ("FROM sha256:../../../etc/passwd\n", "FROM sha256:" + "0" * 63 + "/\n",
+                     "FROM sha256:" + "a" * 64 + "/../x\n"):
+            (tmp / "Modelfile.evil").write_text(text)
+            p = corral(env, "create", "ok", "-f", str(tmp / "Modelfile.evil"), ok=False)
+            check(p.returncode != 0 and "Error:" in p.stderr, f"evil digest {text!r}: {p.stderr!r}")
+            (tmp / "Modelfile.evil").unlink()
+        check(tree() == before_tree, "a traversal attempt changed files")
+
         # 7. quantize command on a GGUF.
         qout = tmp / "q8.gguf"
         corral(env, "quantize", str(gguf_copy), str(qout), "q8_0")
