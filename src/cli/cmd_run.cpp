@@ -1,6 +1,10 @@
 // corral run MODEL [PROMPT...]: one-shot generation with a prompt argument or piped stdin, else
-// the interactive REPL. MODEL is a GGUF path.
+// the interactive REPL. MODEL is a store name or a GGUF path. A name goes to the server at
+// CORRAL_HOST when one answers (streaming /api/chat); with none running, and for a GGUF path,
+// the model runs in this process.
 #include <unistd.h>
+
+#include <filesystem>
 
 #include <algorithm>
 #include <cstdio>
@@ -13,7 +17,11 @@
 #include "cli/commands.h"
 #include "cli/repl.h"
 #include "cli/repl_input.h"
+#include "cli/store_cmds.h"
 #include "runner/runner.h"
+#if CORRAL_WITH_SERVER
+#include "cli/client.h"
+#endif
 
 namespace corral::cli {
 namespace {
@@ -60,33 +68,7 @@ std::string read_stdin() {
   return all;
 }
 
-int run(Runtime& runtime, const RunFlags& f) {
-  std::string prompt;
-  const bool piped = isatty(STDIN_FILENO) == 0;
-  if (piped) prompt = read_stdin();
-  for (const std::string& w : f.prompt) {
-    if (!prompt.empty()) prompt += " ";
-    prompt += w;
-  }
-
-  RunnerOptions ro;
-  ro.batch_size = f.batch_size;
-  ro.backend_options = backend_options_for(runtime, f.threads);
-  ro.dump = dump_options_from_env(runtime.env());
-  // The context: --num-ctx, else Ollama's default 4096 capped at the model's training context
-  // (read before loading so the cache is sized once).
-  ro.num_ctx = f.num_ctx > 0 ? f.num_ctx : 4096;
-  if (f.num_ctx <= 0) {
-    if (Result<GgufFile> file = GgufFile::open(f.model); file.ok()) {
-      const std::string arch = file->architecture();
-      if (std::optional<int64_t> n = file->get_int(arch + ".context_length"); n && *n > 0) {
-        ro.num_ctx = static_cast<int>(std::min<int64_t>(4096, *n));
-      }
-    }
-  }
-  Result<std::unique_ptr<Runner>> runner = Runner::load(f.model, ro, runtime.backends());
-  if (!runner.ok()) return fail(runner.status());
-
+ChatSettings settings_from(const RunFlags& f, int num_ctx) {
   ChatSettings settings;
   settings.sampling.temperature = f.temperature;
   settings.sampling.top_k = f.top_k;
@@ -95,25 +77,83 @@ int run(Runtime& runtime, const RunFlags& f) {
   settings.sampling.seed = f.seed;
   settings.sampling.repeat_penalty = f.repeat_penalty;
   settings.sampling.repeat_last_n = f.repeat_last_n;
-  settings.sampling.num_ctx = ro.num_ctx;
-  if (Status s = settings.sampling.validate(); !s.ok()) return fail(s);
+  settings.sampling.num_ctx = num_ctx;
   settings.num_predict = f.num_predict;
   settings.stop = f.stop;
   settings.system = f.system;
   settings.raw = f.raw;
   settings.verbose = f.verbose;
-  Conversation conv(**runner, std::move(settings));
+  return settings;
+}
 
+// The REPL, or one answer to `prompt`.
+int converse(Conversation& conv, const std::string& prompt, bool piped, bool verbose) {
   if (prompt.empty() && !piped) return run_repl(conv);
   if (prompt.empty()) return fail(invalid_argument("the prompt read from standard input is empty"));
-
   std::atomic<bool>& interrupted = install_interrupt_flag();
   Result<GenerateResult> r = conv.send(prompt, &interrupted, stdout);
   if (!r.ok()) return fail(r.status());
   if (!r->text.empty() && r->text.back() != '\n') std::printf("\n");
   std::fflush(stdout);
-  if (f.verbose) print_stats(r->stats, stderr);
+  if (verbose) print_stats(r->stats, stderr);
   return r->cancelled ? 130 : 0;
+}
+
+int run(Runtime& runtime, const RunFlags& f) {
+  std::string prompt;
+  const bool piped = isatty(STDIN_FILENO) == 0;
+  if (piped) prompt = read_stdin();
+  for (const std::string& w : f.prompt) {
+    if (!prompt.empty()) prompt += " ";
+    prompt += w;
+  }
+  std::error_code ec;
+  // A GGUF path (existing or not: then loading it names the file), else a model name.
+  const std::string& m = f.model;
+  const bool is_file = std::filesystem::is_regular_file(m, ec) || m.starts_with("/") || m.starts_with("./") ||
+                       m.starts_with("../") || m.ends_with(".gguf");
+
+#if CORRAL_WITH_SERVER
+  // A model name and a server that answers: be its client.
+  if (!is_file) {
+    Result<ApiClient> client = ApiClient::from_env(runtime.env());
+    if (client.ok() && client->get("/api/version").ok()) {
+      ChatSettings settings = settings_from(f, f.num_ctx > 0 ? f.num_ctx : 4096);
+      if (Status s = settings.sampling.validate(); !s.ok()) return fail(s);
+      Conversation conv(*client, f.model, std::move(settings), f.num_ctx);
+      return converse(conv, prompt, piped, f.verbose);
+    }
+  }
+#endif
+
+  std::string path = f.model;
+  if (!is_file) {
+    Result<std::string> blob = store_model_path(runtime, f.model);
+    if (!blob.ok()) return fail(blob.status());
+    path = *blob;
+  }
+  RunnerOptions ro;
+  ro.batch_size = f.batch_size;
+  ro.backend_options = backend_options_for(runtime, f.threads);
+  ro.dump = dump_options_from_env(runtime.env());
+  // The context: --num-ctx, else Ollama's default 4096 capped at the model's training context
+  // (read before loading so the cache is sized once).
+  ro.num_ctx = f.num_ctx > 0 ? f.num_ctx : 4096;
+  if (f.num_ctx <= 0) {
+    if (Result<GgufFile> file = GgufFile::open(path); file.ok()) {
+      const std::string arch = file->architecture();
+      if (std::optional<int64_t> n = file->get_int(arch + ".context_length"); n && *n > 0) {
+        ro.num_ctx = static_cast<int>(std::min<int64_t>(4096, *n));
+      }
+    }
+  }
+  Result<std::unique_ptr<Runner>> runner = Runner::load(path, ro, runtime.backends());
+  if (!runner.ok()) return fail(runner.status());
+
+  ChatSettings settings = settings_from(f, ro.num_ctx);
+  if (Status s = settings.sampling.validate(); !s.ok()) return fail(s);
+  Conversation conv(**runner, std::move(settings));
+  return converse(conv, prompt, piped, f.verbose);
 }
 
 }  // namespace
@@ -121,7 +161,8 @@ int run(Runtime& runtime, const RunFlags& f) {
 Command add_run_command(CLI::App& app) {
   auto f = std::make_shared<RunFlags>();
   CLI::App* sub = app.add_subcommand("run", "Run a model: one answer for a prompt, else an interactive chat");
-  sub->add_option("model", f->model, "GGUF file")->required();
+  sub->add_option("model", f->model, "Model name (served by a running server, else from the store) or GGUF file")
+      ->required();
   sub->add_option("prompt", f->prompt, "Prompt (also read from piped standard input)");
   sub->add_flag("--raw", f->raw, "Send the prompt as is: no chat template");
   sub->add_flag("--verbose", f->verbose, "Print timings after each answer");

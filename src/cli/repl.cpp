@@ -8,6 +8,9 @@
 #include <map>
 
 #include "cli/repl_input.h"
+#if CORRAL_WITH_SERVER
+#include "cli/client.h"
+#endif
 #include "runner/chat_format.h"
 #include "util/dtype.h"
 
@@ -129,6 +132,30 @@ void show_parameters(const ChatSettings& s) {
   std::printf("\n");
 }
 
+// /show info and /show template of a model on the server (POST /api/show).
+void show_remote(Conversation& conv, const std::string& what) {
+#if CORRAL_WITH_SERVER
+  Result<nlohmann::json> r = conv.client().post("/api/show", nlohmann::json{{"model", conv.model()}});
+  if (!r.ok()) {
+    std::printf("Couldn't show %s: %s\n", what.c_str(), r.status().message().c_str());
+    return;
+  }
+  if (what == "template") {
+    std::printf("%s\n", r->value("template", "").c_str());
+    return;
+  }
+  const nlohmann::json d = r->value("details", nlohmann::json::object());
+  std::printf("  Model\n");
+  std::printf("    %-20s %s\n", "name", conv.model().c_str());
+  std::printf("    %-20s %s\n", "architecture", d.value("family", "").c_str());
+  std::printf("    %-20s %s\n", "parameters", d.value("parameter_size", "").c_str());
+  std::printf("    %-20s %s\n\n", "quantization", d.value("quantization_level", "").c_str());
+#else
+  (void)conv;
+  (void)what;
+#endif
+}
+
 // Handles a /command; returns false when the REPL should exit.
 bool handle_command(Conversation& conv, const std::string& line) {
   std::vector<std::string> words;
@@ -174,7 +201,9 @@ bool handle_command(Conversation& conv, const std::string& line) {
       std::printf("Usage: /set parameter NAME VALUE | /set system TEXT | /set verbose | /set quiet\n");
     }
   } else if (cmd == "/show" && words.size() >= 2) {
-    if (words[1] == "info") {
+    if (conv.remote() && (words[1] == "info" || words[1] == "template")) {
+      show_remote(conv, words[1]);
+    } else if (words[1] == "info") {
       show_info(conv.runner());
     } else if (words[1] == "parameters") {
       show_parameters(s);
@@ -233,36 +262,103 @@ void print_stats(const GenerateStats& st, FILE* out) {
 }
 
 Result<std::vector<int32_t>> Conversation::prompt_tokens(const std::string& text) const {
-  const Tokenizer& tok = runner_.tokenizer();
+  if (runner_ == nullptr) return unsupported("prompt tokens are counted by the server in client mode");
+  const Runner& runner = *runner_;
+  const Tokenizer& tok = runner.tokenizer();
   if (settings_.raw) return tok.encode(text, /*add_special=*/true, /*parse_special=*/true);
   std::vector<tmpl::ChatMessage> messages;
   if (!settings_.system.empty()) messages.push_back(tmpl::ChatMessage{.role = "system", .content = settings_.system});
   messages.insert(messages.end(), history_.begin(), history_.end());
   messages.push_back(tmpl::ChatMessage{.role = "user", .content = text});
   CORRAL_ASSIGN_OR_RETURN(std::string prompt,
-                          render_conversation(runner_.chat_format(), messages, tok,
-                                              static_cast<size_t>(runner_.options().num_ctx)));
+                          render_conversation(runner.chat_format(), messages, tok,
+                                              static_cast<size_t>(runner.options().num_ctx)));
   return tok.encode(prompt, /*add_special=*/true, /*parse_special=*/true);
 }
 
 Result<GenerateResult> Conversation::send(const std::string& text, const std::atomic<bool>* cancel, FILE* out) {
+  if (remote()) return send_remote(text, cancel, out);
   GenerateRequest req;
   CORRAL_ASSIGN_OR_RETURN(req.prompt, prompt_tokens(text));
   req.sampling = settings_.sampling;
   req.num_predict = settings_.num_predict;
-  if (!settings_.raw) req.stop = runner_.chat_format().stop;
+  if (!settings_.raw) req.stop = runner_->chat_format().stop;
   req.stop.insert(req.stop.end(), settings_.stop.begin(), settings_.stop.end());
   req.cancel = cancel;
+  req.context_shift = true;  // as the server does: a long answer may go past num_ctx
   req.on_text = [out](std::string_view piece) {
     write_all(out, piece);
     return true;
   };
-  CORRAL_ASSIGN_OR_RETURN(GenerateResult result, runner_.generate(std::move(req)));
+  CORRAL_ASSIGN_OR_RETURN(GenerateResult result, runner_->generate(std::move(req)));
   if (!settings_.raw && !result.cancelled) {
     history_.push_back(tmpl::ChatMessage{.role = "user", .content = text});
     history_.push_back(tmpl::ChatMessage{.role = "assistant", .content = result.text});
   }
   return result;
+}
+
+Result<GenerateResult> Conversation::send_remote(const std::string& text, const std::atomic<bool>* cancel,
+                                                FILE* out) {
+#if CORRAL_WITH_SERVER
+  const sample::SamplerOptions& o = settings_.sampling;
+  nlohmann::json options = {{"temperature", o.temperature}, {"top_k", o.top_k},       {"top_p", o.top_p},
+                            {"min_p", o.min_p},             {"repeat_penalty", o.repeat_penalty},
+                            {"repeat_last_n", o.repeat_last_n}, {"num_predict", settings_.num_predict}};
+  if (o.seed >= 0) options["seed"] = o.seed;
+  if (num_ctx_ > 0) options["num_ctx"] = num_ctx_;
+  if (!settings_.stop.empty()) options["stop"] = settings_.stop;
+  nlohmann::json body = {{"model", model_}, {"stream", true}, {"options", options}};
+  std::string path = "/api/chat";
+  if (settings_.raw) {
+    path = "/api/generate";
+    body["prompt"] = text;
+    body["raw"] = true;
+  } else {
+    nlohmann::json messages = nlohmann::json::array();
+    if (!settings_.system.empty()) messages.push_back({{"role", "system"}, {"content", settings_.system}});
+    for (const tmpl::ChatMessage& m : history_) messages.push_back({{"role", m.role}, {"content", m.content}});
+    messages.push_back({{"role", "user"}, {"content", text}});
+    body["messages"] = messages;
+  }
+  GenerateResult result;
+  Status st = client_->post_stream(path, body, [&](const nlohmann::json& line) {
+    if (cancel != nullptr && cancel->load()) {
+      result.cancelled = true;
+      return false;  // closing the connection cancels the generation on the server
+    }
+    std::string piece = settings_.raw ? line.value("response", "")
+                                      : line.value("message", nlohmann::json::object()).value("content", "");
+    if (!piece.empty()) {
+      write_all(out, piece);
+      result.text += piece;
+    }
+    if (line.value("done", false)) {
+      GenerateStats& s = result.stats;
+      s.total_ns = line.value("total_duration", int64_t{0});
+      s.load_ns = line.value("load_duration", int64_t{0});
+      s.prompt_eval_count = line.value("prompt_eval_count", int64_t{0});
+      s.prompt_eval_ns = line.value("prompt_eval_duration", int64_t{0});
+      s.eval_count = line.value("eval_count", int64_t{0});
+      s.eval_ns = line.value("eval_duration", int64_t{0});
+      const std::string reason = line.value("done_reason", "");
+      result.done_reason = reason == "length" ? sample::DoneReason::kLength : sample::DoneReason::kStop;
+    }
+    return true;
+  });
+  if (cancel != nullptr && cancel->load()) result.cancelled = true;
+  if (!st.ok() && !result.cancelled) return st;
+  if (!settings_.raw && !result.cancelled) {
+    history_.push_back(tmpl::ChatMessage{.role = "user", .content = text});
+    history_.push_back(tmpl::ChatMessage{.role = "assistant", .content = result.text});
+  }
+  return result;
+#else
+  (void)text;
+  (void)cancel;
+  (void)out;
+  return unsupported("this corral was built without the server layer");
+#endif
 }
 
 int run_repl(Conversation& conv) {

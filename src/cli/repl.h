@@ -1,7 +1,9 @@
 // The chat glue of `corral run`: a Conversation (settings, message history, rendering through
 // the model's chat template or raw, streaming to a FILE), Ollama's --verbose statistics, and the
 // interactive REPL (""" multi-line input, Ctrl+C stops an answer, Ctrl+D or /bye exits, /set,
-// /show info, /clear, /?). CLI only: depends on runner/ and below.
+// /show info, /clear, /?). A Conversation runs in-process on a Runner, or as a client of a
+// running `corral serve` (streaming /api/chat, /api/generate for raw). CLI only: depends on
+// runner/ and below (and the CLI's ApiClient).
 #pragma once
 
 #include <atomic>
@@ -14,6 +16,8 @@
 
 namespace corral::cli {
 
+class ApiClient;
+
 struct ChatSettings {
   sample::SamplerOptions sampling;
   int num_predict = -1;
@@ -25,20 +29,32 @@ struct ChatSettings {
 
 class Conversation {
  public:
-  Conversation(Runner& runner, ChatSettings settings) : runner_(runner), settings_(std::move(settings)) {}
+  Conversation(Runner& runner, ChatSettings settings) : runner_(&runner), settings_(std::move(settings)) {}
+  // A client of the server `client` talks to; `model` is a name the server resolves; num_ctx
+  // 0 leaves the context to the server.
+  Conversation(ApiClient& client, std::string model, ChatSettings settings, int num_ctx)
+      : client_(&client), model_(std::move(model)), num_ctx_(num_ctx), settings_(std::move(settings)) {}
+  bool remote() const { return client_ != nullptr; }
 
   // Sends one user turn (raw: the text itself), streaming the answer to `out`. The exchange is
   // added to the history unless it was cancelled.
   Result<GenerateResult> send(const std::string& text, const std::atomic<bool>* cancel, FILE* out);
-  // The tokens send() would evaluate for `text` (no state change).
+  // The tokens send() would evaluate for `text` (no state change; in-process only).
   Result<std::vector<int32_t>> prompt_tokens(const std::string& text) const;
   void clear() { history_.clear(); }
   ChatSettings& settings() { return settings_; }
-  Runner& runner() { return runner_; }
+  Runner& runner() { return *runner_; }  // in-process only
+  ApiClient& client() { return *client_; }  // remote only
+  const std::string& model() const { return model_; }
   size_t turns() const { return history_.size(); }
 
  private:
-  Runner& runner_;
+  Result<GenerateResult> send_remote(const std::string& text, const std::atomic<bool>* cancel, FILE* out);
+
+  Runner* runner_ = nullptr;
+  ApiClient* client_ = nullptr;
+  std::string model_;
+  int num_ctx_ = 0;
   ChatSettings settings_;
   std::vector<tmpl::ChatMessage> history_;
 };

@@ -3,7 +3,8 @@
 
 Runs the binary as a user would: one-shot chat answers, piped stdin, --verbose statistics in
 Ollama's format, the REPL in a pseudo-terminal, and errors (missing file, garbage file) that must
-print `Error: ...` and exit 1 without crashing. Exits non-zero on the first failed check.
+print `Error: ...` and exit 1 without crashing; `corral run NAME` as a client of a running
+`corral serve` (ps, stop) and in-process when none answers. Exits non-zero if a check failed.
 """
 import json
 import os
@@ -193,6 +194,84 @@ def bench():
           j.get("pp_tokens_per_s", 0) > 0 and j.get("tg_tokens_per_s", 0) > 0, "bench values", j)
 
 
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def client_mode():
+    # A store holding the model under a name; CORRAL_HOST points at a port where, at first,
+    # nothing listens: `corral run NAME` must work in-process without asking for a server.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "api"))
+    import store_helper
+    import urllib.request
+    with tempfile.TemporaryDirectory(prefix="corral-e2e-store-") as store:
+        store_helper.add_model(store, "smollm2", MODEL)
+        port = free_port()
+        env = dict(os.environ, CORRAL_NUM_THREADS="2", CORRAL_MODELS=store, CORRAL_HOST=f"127.0.0.1:{port}")
+        args = ["run", "smollm2", "Name a color.", "--temperature", "0", "--num-predict", "16"]
+
+        def cli(*a, timeout=300):
+            return subprocess.run([BIN, *a], capture_output=True, timeout=timeout, env=env)
+
+        alone = cli(*args)
+        out_alone = alone.stdout.decode("utf-8", errors="replace")
+        check(alone.returncode == 0 and len(out_alone.strip()) > 0, "run NAME with no server: in-process answer",
+              (alone.returncode, alone.stderr))
+        check("serve" not in alone.stderr.decode(), "run NAME with no server does not ask to start one",
+              alone.stderr)
+        p = cli("ps")
+        check(p.returncode == 1 and p.stderr.decode().startswith("Error: ") and "could not connect" in
+              p.stderr.decode(), "ps with no server: Error: could not connect, exit 1", (p.returncode, p.stderr))
+
+        log = tempfile.TemporaryFile()
+        srv = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
+        try:
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            p = cli("ps")
+            lines = p.stdout.decode().splitlines()
+            check(p.returncode == 0 and lines and lines[0].split() == ["NAME", "ID", "SIZE", "PROCESSOR", "CONTEXT",
+                                                                       "UNTIL"] and len(lines) == 1,
+                  "ps with nothing loaded: the header only", p.stdout)
+            served = cli(*args, "--verbose")
+            out_served = served.stdout.decode("utf-8", errors="replace")
+            check(served.returncode == 0 and out_served == out_alone,
+                  "run NAME through the server: the same greedy answer as in-process",
+                  (served.returncode, out_served, out_alone, served.stderr))
+            n_words = len(out_served.split())
+            m = re.search(r"^eval count:\s+(\d+) token\(s\)$", served.stderr.decode(), re.M)
+            check(m is not None and 0 < int(m.group(1)) <= 16 and int(m.group(1)) >= n_words // 2,
+                  "run through the server: --verbose statistics from the server", served.stderr)
+            # The server did the work: it now has the model loaded.
+            p = cli("ps")
+            lines = p.stdout.decode().splitlines()
+            row = lines[1].split() if len(lines) == 2 else []
+            check(p.returncode == 0 and len(row) >= 6 and row[0] == "smollm2:latest" and len(row[1]) == 12 and
+                  "CPU" in lines[1] and "4096" in row and "minutes from now" in lines[1],
+                  "ps after run: NAME, ID, SIZE, PROCESSOR, CONTEXT, UNTIL of the loaded model", p.stdout)
+            p = cli("stop", "smollm2")
+            check(p.returncode == 0, "stop NAME exits 0", p.stderr)
+            p = cli("ps")
+            check(p.returncode == 0 and len(p.stdout.decode().splitlines()) == 1, "ps after stop: nothing loaded",
+                  p.stdout)
+            p = cli("run", "missing-model", "hi")
+            check(p.returncode == 1 and p.stderr.decode().startswith("Error: ") and "not found" in p.stderr.decode(),
+                  "run of an unknown name through the server: Error: not found, exit 1", p.stderr)
+        finally:
+            srv.terminate()
+            try:
+                srv.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                srv.kill()
+
+
 def main():
     if not BIN or not os.path.exists(BIN):
         sys.exit("CORRAL_BIN not set or missing")
@@ -204,6 +283,7 @@ def main():
     errors()
     repl()
     bench()
+    client_mode()
     print(f"{len(FAILED)} failed" if FAILED else "all e2e checks passed")
     return 1 if FAILED else 0
 
