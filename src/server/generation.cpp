@@ -223,6 +223,8 @@ Status Generation::run(const WriteFn& write) {
   req.num_predict = options_.num_predict;
   req.stop = options_.stop;
   req.cancel = &cancel_;
+  req.context_shift = true;  // Ollama's default: generation may go past num_ctx
+  req.num_keep = options_.num_keep;
   std::string full_text;
   bool first = true;
   req.on_text = [&](std::string_view text) -> bool {
