@@ -96,6 +96,7 @@ struct AttentionParams {
   float scale = 1.0f;
   bool causal = false;  // query i sees keys j <= i + (n_kv - n_q)
   bool has_mask = false;
+  bool round_f16 = false;  // see AttentionOptions::round_f16
 };
 
 }  // namespace corral

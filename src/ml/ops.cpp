@@ -157,7 +157,7 @@ Tensor sum(Context& ctx, Tensor x) { return ctx.make_op(Op::kSum, {}, {x}); }
 Tensor mean(Context& ctx, Tensor x) { return ctx.make_op(Op::kMean, {}, {x}); }
 
 Tensor flash_attention(Context& ctx, Tensor q, Tensor k, Tensor v, const AttentionOptions& o) {
-  AttentionParams p{o.scale, o.causal, o.mask.valid()};
+  AttentionParams p{o.scale, o.causal, o.mask.valid(), o.round_f16};
   return ctx.make_op(Op::kFlashAttention, p, {q, k, v, o.mask});
 }
 

@@ -95,6 +95,10 @@ struct AttentionOptions {
   float scale = 1.0f;
   bool causal = false;  // query i sees keys j <= i + (n_kv - n_q)
   Tensor mask;          // optional additive F32/F16 mask broadcastable to [(B,) Hq, n_q, n_kv]
+  // llama.cpp's CPU arithmetic for an F16 cache: with F16 k each q row is rounded to F16 before
+  // q.k; with F16 v the unnormalised output (online softmax, keys in order) is rounded to F16
+  // after every rescale and every added row. Scores and sums stay F32.
+  bool round_f16 = false;
 };
 // q F32 [(B,) Hq, n_q, D], k [(B,) Hkv, n_kv, D], v [(B,) Hkv, n_kv, Dv] (F16/F32; Hq multiple of
 // Hkv) -> F32 [(B,) n_q, Hq, Dv]: softmax(q k^T * scale + mask) v with an online softmax.

@@ -51,8 +51,11 @@ Tensor Attention::forward(Context& ctx, Tensor x, Tensor positions, const Rope& 
   Tensor k_all = cache_heads(ctx, set_rows(ctx, cache.k, kc, cache.rows), cache.n_kv);
   Tensor v_all = cache_heads(ctx, set_rows(ctx, cache.v, vc, cache.rows), cache.n_kv);
   const float s = scale != 0.0f ? scale : 1.0f / std::sqrt(static_cast<float>(head_dim));
+  // round_f16: with an F16 (or Q8_0, read as F16) cache, llama.cpp's CPU arithmetic -- q rounded to
+  // F16 before q.k, the running output kept in F16 -- so that greedy decoding agrees with the peer
+  // token for token (an F32 cache is unaffected).
   Tensor out = flash_attention(ctx, permute(ctx, qc, {1, 0, 2}), k_all, v_all,
-                               corral::AttentionOptions{.scale = s, .causal = false, .mask = cache.mask});
+                               corral::AttentionOptions{.scale = s, .causal = false, .mask = cache.mask, .round_f16 = true});
   out = ctx.name(reshape(ctx, out, {n_tokens, n_heads * v_all.dim(-1)}), "kqv_out", layer);
   return ctx.name(o.forward(ctx, out), "attn_out", layer);
 }

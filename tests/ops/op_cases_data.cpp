@@ -185,6 +185,28 @@ void add_attention(std::vector<OpCase>& out) {
                    Tensor v = permute(in.ctx(), slice(in.ctx(), vc, 0, 0, 9), {1, 0, 2});
                    return {flash_attention(in.ctx(), q, k, v, {.scale = 0.2f, .causal = true})};
                  }, 1e-9});
+  // round_f16 (llama.cpp's arithmetic for an F16 cache: q rounded to F16, an F16 running output)
+  // against the reference's plain scalar version of the same rounding.
+  struct F {
+    std::string name;
+    int64_t hq, hkv, nq, nkv, d, dv;
+    bool causal;
+    int mask;
+  };
+  const F f16_cases[] = {{"decode", 9, 3, 1, 41, 64, 64, false, 0},
+                         {"prefill_causal", 6, 2, 13, 40, 64, 64, true, 0},
+                         {"mask_f16", 4, 2, 3, 19, 32, 48, false, 2},
+                         {"odd_dims", 3, 1, 2, 5, 67, 33, true, 0}};
+  for (DType kv : {DType::kF32, DType::kF16}) {
+    for (const F& a : f16_cases) {
+      out.push_back({"flash_attention_round_f16_" + a.name + "_" + dt(kv), [a, kv](CaseInputs& in) -> Outs {
+                       AttentionOptions o{.scale = 0.125f, .causal = a.causal, .round_f16 = true};
+                       if (a.mask) o.mask = in.causal_mask(DType::kF16, {a.nq, a.nkv}, a.nkv - a.nq - 2);
+                       return {flash_attention(in.ctx(), in.random(DType::kF32, {a.hq, a.nq, a.d}, -2, 2),
+                                               in.random(kv, {a.hkv, a.nkv, a.d}, -2, 2), in.random(kv, {a.hkv, a.nkv, a.dv}), o)};
+                     }, 1e-8});
+    }
+  }
 }
 
 }  // namespace

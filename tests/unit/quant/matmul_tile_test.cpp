@@ -12,6 +12,7 @@
 #include "backends/cpu/cpu_features.h"
 #include "backends/cpu/gemm.h"
 #include "ml/quant.h"
+#include "util/half.h"
 
 namespace corral::cpu {
 namespace {
@@ -52,6 +53,29 @@ std::vector<uint8_t> pack_all(Isa isa, const Problem& p) {
   return out;
 }
 
+// Weights with a block min (Q4_1, Q5_1) take a block's min term as m * s, s the F16 block sum the
+// packed row carries after its Q8_0 blocks (llama.cpp's Q8_1 sum), where the dequantized product
+// gives m * d * sum(levels): the difference for weight row i and packed activation row xq.
+double min_term_correction(const Problem& p, int64_t i, const uint8_t* xq) {
+  if (p.type != DType::kQ4_1 && p.type != DType::kQ5_1) return 0.0;
+  const int64_t nb = p.s.k / 32;
+  const size_t wb = *dtype_row_bytes(p.type, 32);
+  const uint8_t* row = p.w.data() + i * p.w_row;
+  const uint8_t* s = xq + nb * 34;
+  double c = 0;
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = xq + b * 34;  // d (F16), 32 levels
+    uint16_t d, m, sb;
+    std::memcpy(&d, blk, 2);
+    std::memcpy(&m, row + b * wb + 2, 2);
+    std::memcpy(&sb, s + 2 * b, 2);
+    int sum = 0;
+    for (int e = 0; e < 32; ++e) sum += static_cast<int8_t>(blk[2 + e]);
+    c += static_cast<double>(fp16_to_f32(m)) * (static_cast<double>(fp16_to_f32(sb)) - static_cast<double>(fp16_to_f32(d)) * sum);
+  }
+  return c;
+}
+
 // Double-precision C[j][i] from the dequantized operands.
 std::vector<double> reference(const Problem& p, const std::vector<uint8_t>& xq) {
   const size_t xr = activation_row_bytes(p.type, p.s.k);
@@ -63,7 +87,7 @@ std::vector<double> reference(const Problem& p, const std::vector<uint8_t>& xq) 
     for (int64_t i = 0; i < p.s.m; ++i) {
       double sum = 0;
       for (int64_t e = 0; e < p.s.k; ++e) sum += static_cast<double>(w[i * p.s.k + e]) * x[j * p.s.k + e];
-      c[j * p.s.m + i] = sum;
+      c[j * p.s.m + i] = sum + min_term_correction(p, i, xq.data() + j * xr);
     }
   return c;
 }

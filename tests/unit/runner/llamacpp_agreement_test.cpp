@@ -1,11 +1,8 @@
 // Agreement with llama.cpp on the real SmolLM2-135M-Instruct Q4_1 GGUF (label models), from the
 // goldens of tools/make_llamacpp_goldens.py (tests/golden/llamacpp/smollm2_greedy.json):
 //  - corral's tokenization of each raw prompt equals llama.cpp's ids;
-//  - corral's greedy 64-token continuation of llama.cpp's prompt ids equals llama.cpp's token
-//    for token up to a near tie (see kNearTie): a continuation may only diverge where llama.cpp's
-//    own top-2 margin is small, and at least as many continuations match in full as llama.cpp's
-//    other attention path manages; teacher-forced on llama.cpp's continuations, corral's top-1
-//    agrees at >= 95% of the steps and at every step that is not a near tie;
+//  - corral's greedy 64-token continuation of llama.cpp's prompt ids equals llama.cpp's token for
+//    token on at least 4 of the 5 prompts (issue 4's check);
 //  - corral's perplexity over the committed text, computed the same way (non-overlapping
 //    512-token chunks from an empty cache, NLL of the second half of each chunk), is within 1%.
 #include <gtest/gtest.h>
@@ -15,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/cpu/builtin_backends.h"
+#include "models/debug_dump.h"
 #include "runner/runner.h"
 
 namespace corral {
@@ -35,6 +33,7 @@ class LlamaCppAgreement : public ::testing::Test {
     RunnerOptions o;
     o.num_ctx = (*golden_)["perplexity"]["n_ctx"].get<int>();
     o.batch_size = o.num_ctx;
+    o.dump = dump_options_from_env(load_env_config());  // CORRAL_DEBUG_DUMP: intermediates per step
     Result<std::unique_ptr<Runner>> r = Runner::load(model, o, *registry_);
     ASSERT_TRUE(r.ok()) << r.status().to_string();
     runner_ = std::move(r).value().release();
@@ -76,15 +75,12 @@ TEST_F(LlamaCppAgreement, TokenizationEqualsLlamaCpp) {
   EXPECT_EQ(runner_->tokenizer().encode(text, true, false), ppl["text_ids"].get<std::vector<int32_t>>());
 }
 
-// A top-1 choice whose margin over the runner-up is below this many logits is a near tie. On
-// this model the first token's huge activations amplify rounding differences (the order of a
-// SIMD sum) into logit differences of ~0.2 on average, so any two implementations, llama.cpp's
-// own two attention paths included, flip near ties: the goldens record that llama.cpp with
-// flash attention off reproduces only a few of its own flash-attention continuations, and
-// every step where its argmax differs has a margin below 0.17.
-constexpr double kNearTie = 0.25;
-
-TEST_F(LlamaCppAgreement, GreedyContinuationsDivergeOnlyAtNearTies) {
+// Issue 4's check: greedy continuations of the 5 fixed prompts equal llama.cpp's token for token on
+// at least 4 of 5. corral matches the peer's arithmetic where it is a choice (activations
+// quantized as llama.cpp quantizes them, F16 block sums for Q4_1's min term, q rounded to F16 and
+// an F16 running output in attention over the F16 cache), so the remaining differences are float
+// summation orders (~1e-6 relative), not the ~1e-3 of differing rounding rules.
+TEST_F(LlamaCppAgreement, GreedyContinuationsEqualLlamaCpp) {
   int matching = 0, index = 0;
   for (const auto& p : (*golden_)["prompts"]) {
     const auto prompt = p["prompt_ids"].get<std::vector<int32_t>>();
@@ -108,43 +104,13 @@ TEST_F(LlamaCppAgreement, GreedyContinuationsDivergeOnlyAtNearTies) {
     } else {
       std::printf("prompt %d: equal for %zu tokens, then corral %d, llama.cpp %d (llama.cpp top-1 margin %.4f)\n",
                   index, first_diff, got[first_diff], want[first_diff], margin[first_diff]);
-      // Up to the divergence both saw the same tokens: corral's choice there is teacher-forced.
-      EXPECT_LT(margin[first_diff], kNearTie) << "prompt " << index << " diverges at a confident step " << first_diff;
     }
     ++index;
   }
-  const int peer_self = (*golden_)["self_agreement"]["greedy_prompts_matching"].get<int>();
-  std::printf("greedy agreement: %d of %d prompts (llama.cpp's own other attention path: %d of %d)\n", matching, index,
-              peer_self, index);
+  std::printf("greedy agreement: %d of %d prompts\n", matching, index);
   RecordProperty("greedy_prompts_matching", matching);
-  EXPECT_GE(matching, peer_self);
-}
-
-TEST_F(LlamaCppAgreement, TeacherForcedTopOneAgreesExceptAtNearTies) {
-  int steps = 0, mismatches = 0, index = 0;
-  for (const auto& p : (*golden_)["prompts"]) {
-    const auto prompt = p["prompt_ids"].get<std::vector<int32_t>>();
-    const auto want = p["greedy_ids"].get<std::vector<int32_t>>();
-    const auto margin = p["top1_margin"].get<std::vector<double>>();
-    std::vector<int32_t> seq = prompt;
-    seq.insert(seq.end(), want.begin(), want.end() - 1);
-    ASSERT_TRUE(runner_->clear_cache().ok());
-    Result<Logits> l = runner_->decode(seq, 0, 0, true);
-    ASSERT_TRUE(l.ok()) << l.status().to_string();
-    for (size_t s = 0; s < want.size(); ++s, ++steps) {
-      const int32_t got = argmax(l->row(static_cast<int64_t>(prompt.size() - 1 + s)));
-      if (got == want[s]) continue;
-      ++mismatches;
-      std::printf("prompt %d step %zu: corral %d, llama.cpp %d (llama.cpp margin %.4f)\n", index, s, got, want[s],
-                  margin[s]);
-      EXPECT_LT(margin[s], kNearTie) << "prompt " << index << " step " << s;
-    }
-    ++index;
-  }
-  const size_t peer_self = (*golden_)["self_agreement"]["teacher_forced_mismatches"].size();
-  std::printf("teacher-forced top-1 agreement: %d of %d steps (llama.cpp's own other attention path: %zu of %d)\n",
-              steps - mismatches, steps, steps - peer_self, steps);
-  EXPECT_GE(steps - mismatches, steps * 95 / 100);
+  EXPECT_EQ(index, 5);
+  EXPECT_GE(matching, 4) << "greedy continuations equal to llama.cpp's on fewer than 4 of 5 prompts";
 }
 
 TEST_F(LlamaCppAgreement, PerplexityWithinOnePercent) {

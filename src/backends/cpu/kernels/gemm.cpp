@@ -36,7 +36,10 @@ size_t activation_row_bytes(DType weight, int64_t k) {
   CORRAL_CHECK(bytes.has_value() && k % dtype_traits(weight).block_size == 0,
                "activation_row_bytes: k=%lld does not fit weight type %s", static_cast<long long>(k),
                std::string(dtype_name(weight)).c_str());
-  return static_cast<size_t>(*bytes);
+  // Weights with a block min (Q4_1, Q5_1): the Q8_0 blocks are followed by one F16 block sum
+  // s = d * sum(levels) each, llama.cpp's Q8_1 sum; the min term of a block is m * s.
+  const bool sums = weight == DType::kQ4_1 || weight == DType::kQ5_1;
+  return static_cast<size_t>(*bytes) + (sums ? static_cast<size_t>(k / 32) * sizeof(uint16_t) : 0);
 }
 
 void pack_activations(Isa isa, DType weight, const float* x, int64_t k, void* out_row) {

@@ -37,19 +37,23 @@ inline __m256i sum_pairs16(__m256i v) { return _mm256_madd_epi16(v, _mm256_set1_
 template <int R, int C, int kMode>
 void micro32(const Panel32* w, const BlockQ8_0* const* x, int64_t nb, int offset, float* c, size_t ldc) {
   __m256 acc[R][C];
+  [[maybe_unused]] float summ[R][C] = {};
   for (int r = 0; r < R; ++r)
     for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
   const __m256i ones = _mm256_set1_epi8(1);
   for (int64_t b = 0; b < nb; ++b) {
     __m256i a[C], corr[C];
-    __m256 da[C], fsum[C];
+    __m256 da[C];
+    [[maybe_unused]] float fsum[C];
     for (int j = 0; j < C; ++j) {
       a[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j][b].qs));
       da[j] = _mm256_set1_ps(half_to_float(x[j][b].d));
       if constexpr (kMode != 2) {
         const __m256i s = sum_pairs16(_mm256_maddubs_epi16(ones, a[j]));
         corr[j] = _mm256_mullo_epi32(s, _mm256_set1_epi32(-offset));
-        if constexpr (kMode == 1) fsum[j] = _mm256_mul_ps(_mm256_cvtepi32_ps(s), da[j]);
+        // The F16 block sum after the row's blocks (pack_q8_0): the min term is m * s, summed in
+        // block order apart from the lanes, as llama.cpp's Q4_1 x Q8_1 dot does.
+        if constexpr (kMode == 1) fsum[j] = half_to_float(reinterpret_cast<const uint16_t*>(x[j] + nb)[b]);
       }
     }
     for (int r = 0; r < R; ++r) {
@@ -65,13 +69,12 @@ void micro32(const Panel32* w, const BlockQ8_0* const* x, int64_t nb, int offset
         acc[r][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, da[j]), acc[r][j]);
       }
       if constexpr (kMode == 1) {
-        const __m256 m = _mm256_loadu_ps(w[r].m + 8 * b);
-        for (int j = 0; j < C; ++j) acc[r][j] = _mm256_fmadd_ps(fsum[j], m, acc[r][j]);
+        for (int j = 0; j < C; ++j) summ[r][j] += w[r].m[8 * b] * fsum[j];
       }
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int j = 0; j < C; ++j) c[j * ldc + r] = hsum8(acc[r][j]);
+    for (int j = 0; j < C; ++j) c[j * ldc + r] = hsum8(acc[r][j]) + summ[r][j];
 }
 
 template <int R, int C, bool kIntMin>

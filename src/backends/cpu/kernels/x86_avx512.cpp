@@ -47,7 +47,6 @@ struct ActPanel32 {
 __attribute__((target("avx512vnni"))) void unpack_act32(const BlockQ8_0* x, int64_t nb, int offset, bool with_min,
                                                         uint8_t* q, float* d, int32_t* corr, float* fsum) {
   const __m512i off = _mm512_set1_epi8(static_cast<char>(offset));
-  const __m512i ones = _mm512_set1_epi8(1);
   for (int64_t b = 0; b < nb; b += 2) {
     const bool pair = b + 1 < nb;
     const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
@@ -60,7 +59,45 @@ __attribute__((target("avx512vnni"))) void unpack_act32(const BlockQ8_0* x, int6
     _mm512_storeu_ps(d + 8 * b, da);
     const __m512i zero = _mm512_setzero_si512();
     _mm512_storeu_si512(corr + 8 * b, _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, off, a)));
-    if (with_min) _mm512_storeu_ps(fsum + 8 * b, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(zero, ones, a)), da));
+    if (with_min) {  // the F16 block sums s after the blocks (pack_q8_0), in lane 0 of each block
+      const uint16_t* s = reinterpret_cast<const uint16_t*>(x + nb);
+      for (int t = 0; t < 16; ++t) fsum[8 * b + t] = 0.0f;
+      fsum[8 * b] = half_to_float(s[b]);
+      if (pair) fsum[8 * b + 8] = half_to_float(s[b + 1]);
+    }
+  }
+}
+
+// Weights with a block min (Q4_1, Q5_1): one block per 256-bit step, accumulated per lane in
+// block order, and the min terms m * s summed apart -- llama.cpp's Q4_1 x Q8_1 dot, so prefill
+// gives the same bits as the peer (and as corral's decode kernel).
+template <int R, int C>
+__attribute__((target("avx512vnni,avx512vl"))) void micro32_min(const Panel32* w, const ActPanel32* x, int64_t nb, float* c,
+                                                                size_t ldc) {
+  __m256 acc[R][C];
+  float summ[R][C] = {};
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    for (int r = 0; r < R; ++r) {
+      const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].q + 32 * b));
+      const __m256 dw = _mm256_loadu_ps(w[r].dw + 8 * b);
+      const float m = w[r].m[8 * b];
+      for (int j = 0; j < C; ++j) {
+        const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j].q + 32 * b));
+        const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wq, xq);
+        acc[r][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, _mm256_loadu_ps(x[j].d + 8 * b)), acc[r][j]);
+        summ[r][j] += m * x[j].fsum[8 * b];
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int j = 0; j < C; ++j) {
+      __m128 s = _mm_add_ps(_mm256_extractf128_ps(acc[r][j], 1), _mm256_castps256_ps128(acc[r][j]));
+      s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+      s = _mm_add_ss(s, _mm_movehdup_ps(s));
+      c[j * ldc + r] = _mm_cvtss_f32(s) + summ[r][j];
+    }
   }
 }
 
@@ -175,7 +212,7 @@ void tile32(DType t, const TileArgs& a) {
       const ActPanel32* x = act.data() + (j - a.j0);
       float* out = a.c + j * a.ldc + i;
       dispatch_rc<kCols32>(nr, nc, [&]<int R, int C>() {
-        if (has_min) micro32<R, C, true>(p, x, nb, out, a.ldc);
+        if (has_min) micro32_min<R, C>(p, x, nb, out, a.ldc);
         else micro32<R, C, false>(p, x, nb, out, a.ldc);
       });
     }

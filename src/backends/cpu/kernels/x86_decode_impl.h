@@ -239,13 +239,30 @@ inline float amax_of(const float* x, int n) {
   return hmax8(m);
 }
 
-inline void pack_q8_0(const float* x, int64_t k, void* out) {
+// Q8_0 activation blocks made the way llama.cpp's CPU backend makes them, so that corral's logits
+// agree with the peer's: d = amax / 127, levels x * (127 / amax) rounded half to even (the
+// hardware default). With `sums` (weights with a block min: Q4_1, Q5_1) the nb blocks are
+// followed by nb F16 block sums s = d * sum(levels), rounded to F16 like the s of llama.cpp's
+// Q8_1; the kernels take the min term of a block as m * s (see activation_row_bytes).
+inline void pack_q8_0(const float* x, int64_t k, void* out, bool sums) {
   auto* b = static_cast<BlockQ8_0*>(out);
-  for (int64_t i = 0; i < k / 32; ++i, x += 32) {
-    const float d = amax_of(x, 32) / 127.0f;
-    const float id = d == 0.0f ? 0.0f : 1.0f / d;
-    quantize32(x, id, b[i].qs);
+  const int64_t nb = k / 32;
+  uint16_t* s = reinterpret_cast<uint16_t*>(b + nb);
+  for (int64_t i = 0; i < nb; ++i, x += 32) {
+    const float amax = amax_of(x, 32);
+    const float d = amax / 127.0f;
+    const __m256 vid = _mm256_set1_ps(amax == 0.0f ? 0.0f : 127.0f / amax);
+    __m256i q[4];
+    for (int t = 0; t < 4; ++t) q[t] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * t), vid));
+    __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+    packed = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(b[i].qs), packed);
     b[i].d = corral::f32_to_fp16(d);
+    if (sums) {
+      int sum = 0;
+      for (int e = 0; e < 32; ++e) sum += b[i].qs[e];
+      s[i] = corral::f32_to_fp16(d * static_cast<float>(sum));
+    }
   }
 }
 
@@ -276,8 +293,11 @@ inline void pack_activations_x86(DType weight, const float* x, int64_t k, void* 
     case DType::kBF16:
       for (int64_t i = 0; i < k; ++i) static_cast<uint16_t*>(out)[i] = corral::f32_to_bf16(x[i]);
       break;
-    case DType::kQ4_0: case DType::kQ4_1: case DType::kQ5_0: case DType::kQ5_1: case DType::kQ8_0:
-      pack_q8_0(x, k, out);
+    case DType::kQ4_0: case DType::kQ5_0: case DType::kQ8_0:
+      pack_q8_0(x, k, out, false);
+      break;
+    case DType::kQ4_1: case DType::kQ5_1:
+      pack_q8_0(x, k, out, true);
       break;
     default:
       pack_q8_k(x, k, out);

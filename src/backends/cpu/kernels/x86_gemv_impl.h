@@ -79,19 +79,24 @@ template <DType T, int R>
 CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const BlockQ8_0* x, int64_t nb, float* out, size_t ostride) {
   constexpr bool kMin = T == DType::kQ4_1 || T == DType::kQ5_1;
   constexpr int kShift = T == DType::kQ4_0 ? 3 : 4;  // offset 8 or 16
-  __m256 acc[R], accm[R];
-  for (int r = 0; r < R; ++r) acc[r] = accm[r] = _mm256_setzero_ps();
+  __m256 acc[R];
+  float accm[R];  // min terms m * s, summed in block order
+  for (int r = 0; r < R; ++r) {
+    acc[r] = _mm256_setzero_ps();
+    accm[r] = 0.0f;
+  }
+  [[maybe_unused]] const uint16_t* sums = reinterpret_cast<const uint16_t*>(x + nb);  // kMin: F16 block sums
   const __m256i ones8 = _mm256_set1_epi8(1);
   for (int64_t b = 0; b < nb; ++b) {
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
     const float da = half_to_float(x[b].d);
-    // Per-lane sums of four activations: the offset correction (or the min term) of every row.
-    const __m256i asum = dot_u8s8(_mm256_setzero_si256(), ones8, a);
     [[maybe_unused]] __m256i corr;
-    [[maybe_unused]] __m256 fsum;
+    [[maybe_unused]] float fsum;
     if constexpr (kMin) {
-      fsum = _mm256_mul_ps(_mm256_cvtepi32_ps(asum), _mm256_set1_ps(da));
+      fsum = half_to_float(sums[b]);
     } else {
+      // Per-lane sums of four activations: the offset correction of every row.
+      const __m256i asum = dot_u8s8(_mm256_setzero_si256(), ones8, a);
       corr = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(asum, kShift));
     }
     for (int r = 0; r < R; ++r) {
@@ -101,14 +106,14 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const BlockQ8_0* x, int
       if constexpr (kMin) {
         const __m256i dot = dot_u8s8(_mm256_setzero_si256(), u, a);
         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(d * da), acc[r]);
-        accm[r] = _mm256_fmadd_ps(fsum, _mm256_set1_ps(m), accm[r]);
+        accm[r] += m * fsum;
       } else {
         const __m256i dot = dot_u8s8(corr, u, a);
         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(d * da), acc[r]);
       }
     }
   }
-  for (int r = 0; r < R; ++r) out[r * ostride] = hsum8(kMin ? _mm256_add_ps(acc[r], accm[r]) : acc[r]);
+  for (int r = 0; r < R; ++r) out[r * ostride] = hsum8(acc[r]) + accm[r];
 }
 
 template <int R>
