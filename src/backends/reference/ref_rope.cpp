@@ -37,8 +37,13 @@ Status ref_rope(TensorNode& n) {
         for (int i = 0; i < half; ++i) {
           double p_tok = 0, inv_freq = 0;
           if (p.mode == RopeMode::kNormal || p.mode == RopeMode::kNeox) {
-            p_tok = pos[t];
-            inv_freq = std::pow(base, -2.0 * i / p.n_dims);
+            // The angle as GGUF's peer (llama.cpp) defines it: pos * base^(-2/n_dims) multiplied
+            // i times in float; the rest in double.
+            const float theta_scale = std::pow(p.freq_base, -2.0f / static_cast<float>(p.n_dims));
+            float th = static_cast<float>(pos[t]);
+            for (int k = 0; k < i; ++k) th *= theta_scale;
+            p_tok = th;
+            inv_freq = 1.0;
           } else if (p.mode == RopeMode::k2d) {
             const int q = p.n_dims / 4;
             const int row_i = i < q ? 0 : 1;
