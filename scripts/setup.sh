@@ -25,7 +25,8 @@ log() { echo "[setup] $*" >&2; }
 PKGS=(build-essential cmake ninja-build clang libclang-rt-14-dev pkg-config
       libgtest-dev libgmock-dev libbenchmark-dev
       nlohmann-json3-dev libzip-dev libcpp-httplib-dev libcli11-dev libpcre2-dev
-      libcurl4-openssl-dev libssl-dev python3 python3-venv python3-pip)
+      libcurl4-openssl-dev libssl-dev python3 python3-venv python3-pip
+      docker-registry)  # docker-registry: the OCI registry tests/registry starts on loopback
 MISSING=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")

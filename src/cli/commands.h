@@ -27,5 +27,7 @@ Command add_cp_command(CLI::App& app);
 Command add_quantize_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
+Command add_pull_command(CLI::App& app);
+Command add_push_command(CLI::App& app);
 
 }  // namespace corral::cli

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   commands.push_back(corral::cli::add_quantize_command(app));
   commands.push_back(corral::cli::add_run_command(app));
   commands.push_back(corral::cli::add_bench_command(app));
+  commands.push_back(corral::cli::add_pull_command(app));
+  commands.push_back(corral::cli::add_push_command(app));
 
   try {
     app.parse(argc, argv);

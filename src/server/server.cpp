@@ -86,6 +86,7 @@ ApiServer::ApiServer(Runtime& runtime, store::Store store) : impl_(std::make_uni
   impl_->add_model_routes();
   impl_->add_generate_routes();
   impl_->add_openai_routes();
+  impl_->add_registry_routes();
   impl_->http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 404) {
@@ -271,8 +272,6 @@ void ApiServer::Impl::add_model_routes() {
     };
   };
   http.Post("/api/create", not_yet("/api/create"));
-  http.Post("/api/pull", not_yet("/api/pull"));
-  http.Post("/api/push", not_yet("/api/push"));
   http.Post("/api/embed", not_yet("/api/embed (embeddings)"));
   http.Post("/api/embeddings", not_yet("/api/embeddings"));
 }

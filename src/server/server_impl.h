@@ -27,6 +27,7 @@ struct ApiServer::Impl {
   void add_model_routes();
   void add_generate_routes();
   void add_openai_routes();
+  void add_registry_routes();
 };
 
 inline void reply_json(httplib::Response& res, const Json& j, int status = 200) {

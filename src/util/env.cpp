@@ -37,6 +37,8 @@ EnvConfig load_env_config() {
     c.models_dir = ".corral/models";
   }
   if (const char* v = get("CORRAL_REGISTRY")) c.registry = v;
+  if (const char* v = get("CORRAL_REGISTRY_AUTH")) c.registry_auth = v;
+  if (const char* v = get("CORRAL_REGISTRY_AUTH_FILE")) c.registry_auth_file = v;
   if (const char* v = get("CORRAL_DEBUG")) {
     if (std::string_view(v) != "0") c.log_level = LogLevel::kDebug;
   }
