@@ -10,6 +10,8 @@
    already on disk (the registry log's bytes written for the model blob per run never exceed the
    blob's size minus the partial bytes present before that run), and the last run ends with a
    verified model.
+5. `corral cp` it to another repository and push that through /api/push with the official
+   `ollama` client: every blob is mounted across repositories, none uploaded again.
 """
 import json
 import os
@@ -24,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from registry_util import BIN, Checks, Registry, corral, sha256_file  # noqa: E402
+from registry_util import BIN, Checks, Registry, corral, free_port, sha256_file  # noqa: E402
 
 GGUF = os.environ.get("CORRAL_SMOLLM2_GGUF", "")
 check = Checks()
@@ -178,6 +180,43 @@ def run(tmp, reg):
     for d in digests:
         check(blob_path(models, d).exists() and sha256_file(blob_path(models, d)) == d, f"final blob {d} verified")
     check(not list((models / "blobs").glob("*partial*")), "no partial files after the final pull")
+
+    # 5. /api/push with the official ollama client: a copy under another repository is mounted
+    # from the first one (cross-repository mount), nothing is uploaded again.
+    import ollama
+    other = f"{reg.host}/other/smollm2:q4"
+    corral(env, "cp", name, other)
+    port = free_port()
+    senv = dict(env, CORRAL_HOST=f"127.0.0.1:{port}")
+    srv = subprocess.Popen([BIN, "serve"], env=senv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client = ollama.Client(host=f"http://127.0.0.1:{port}")
+        for _ in range(100):
+            try:
+                client.list()
+                break
+            except Exception:
+                time.sleep(0.1)
+        off, _ = reg.requests()
+        events = list(client.push(other, insecure=True, stream=True))
+        statuses = [e.status for e in events]
+        check(statuses[0] == "retrieving manifest" and statuses[-2:] == ["pushing manifest", "success"],
+              f"/api/push progress: {statuses}")
+        check(any(e.digest == model_digest and e.total == size and e.completed == size for e in events),
+              "/api/push layer progress with digest/total/completed")
+        _, recs = reg.requests(off)
+        mounts = [r for r in recs if r["http.request.method"] == "POST" and "mount=" in r["http.request.uri"]]
+        patches = [r for r in recs if r["http.request.method"] == "PATCH"]
+        check(len(mounts) == len(digests) and all(r["http.response.status"] == 201 for r in mounts),
+              f"every blob mounted from test/smollm2: {[(r['http.request.uri'], r['http.response.status']) for r in mounts]}")
+        check(not patches, "no blob bytes uploaded for the copy")
+        with urllib.request.urlopen(urllib.request.Request(
+                f"http://{reg.host}/v2/other/smollm2/manifests/q4",
+                headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})) as r:
+            check(r.read() == local_raw, "the copy's manifest in the registry")
+    finally:
+        srv.terminate()
+        srv.wait(10)
 
 
 if __name__ == "__main__":
