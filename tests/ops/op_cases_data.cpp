@@ -159,7 +159,11 @@ void add_attention(std::vector<OpCase>& out) {
                      {"mask_f32", 4, 1, 3, 19, 32, 48, false, 1, false},
                      {"mask_f16", 4, 2, 3, 19, 32, 32, false, 2, false},
                      {"batched", 2, 1, 4, 9, 16, 16, true, 0, true},
-                     {"odd_dims", 3, 3, 2, 5, 67, 33, false, 0, false}};
+                     {"odd_dims", 3, 3, 2, 5, 67, 33, false, 0, false},
+                     // several query-row blocks (8) and key blocks (32) of the CPU kernel, partial ones too
+                     {"prefill_blocks", 4, 2, 19, 75, 64, 64, true, 0, false},
+                     // a masked tail: keys of the last block fully masked for the first rows
+                     {"mask_blocks", 2, 1, 11, 70, 32, 32, false, 2, false}};
   for (DType kv : {DType::kF32, DType::kF16}) {
     for (const A& a : cases) {
       out.push_back({"flash_attention_" + a.name + "_" + dt(kv), [a, kv](CaseInputs& in) -> Outs {

@@ -156,8 +156,9 @@ Status CpuBackend::run_node(TensorNode& n) {
       const KTensor& q = op.src[0];
       const KTensor& k = op.src[1];
       const int64_t group = q.ne[1] / k.ne[1];
-      items = q.ne[0] * q.ne[2] * k.ne[1];
-      scratch = static_cast<size_t>(group * (q.ne[3] + op.src[2].ne[3] + 2) + q.ne[3] + op.src[2].ne[3]);
+      items = q.ne[0] * ((q.ne[2] + kAttentionQueries - 1) / kAttentionQueries) * k.ne[1];
+      scratch = static_cast<size_t>(kAttentionQueries * group * (q.ne[3] + op.src[2].ne[3] + 2) +
+                                    kAttentionBlock * (q.ne[3] + op.src[2].ne[3] + 1));
       min_chunk = 1;
       break;
     }

@@ -37,6 +37,11 @@ struct KOp {
 // for the op (see scratch_floats in cpu_backend.cpp).
 using KernelFn = void (*)(const KOp& op, int64_t begin, int64_t end, float* scratch);
 
+// Keys per online-softmax step of the flash-attention kernel (sizes its per-thread scratch).
+constexpr int64_t kAttentionBlock = 32;
+// Query rows per flash-attention work item (they share each converted K/V block).
+constexpr int64_t kAttentionQueries = 8;
+
 struct KernelTable {
   KernelFn fn[static_cast<size_t>(Op::kCount)];
 };

@@ -273,7 +273,8 @@ void tile_float(DType t, const TileArgs& a) {
 void pack_activations(DType weight, const float* x, int64_t k, void* out) { pack_activations_x86(weight, x, k, out); }
 
 void matmul_tile(DType weight, const TileArgs& a) {
-  if (a.j1 - a.j0 <= kGemvMaxCols && (weight == DType::kF16 || detect_cpu_features().avx512_vnni) && gemv::run(weight, a)) {
+  const bool float_weight = weight == DType::kF32 || weight == DType::kF16 || weight == DType::kBF16;
+  if (a.j1 - a.j0 <= kGemvMaxCols && (float_weight || detect_cpu_features().avx512_vnni) && gemv::run(weight, a)) {
     return;
   }
   switch (weight) {

@@ -2,7 +2,8 @@
 // decode shape. Integer dot products straight from the packed weight blocks in registers: no
 // decoded weight buffer, K-quant scales unpacked once per super-block, software prefetch of the
 // next pass; the 4/5-bit formats take four weight rows per pass to share per-block activation
-// work. 256-bit vectors on both ISAs (Zen 4 splits 512-bit ops).
+// work. Dtypes: Q4_0/Q4_1/Q5_0/Q5_1/Q8_0, Q2_K..Q6_K, F16, BF16, F32. 256-bit vectors on both
+// ISAs (Zen 4 splits 512-bit ops).
 // Textually included INSIDE an x86 ISA namespace after x86_decode_impl.h; the includer defines
 // CORRAL_GEMV_VNNI (1: vpdpbusd via avx512vnni+vl, 0: vpmaddubsw + vpmaddwd). Includes nothing.
 
@@ -18,7 +19,8 @@ namespace gemv {
 // (sums for the offset or min) is then shared; one for Q8_0 and the K-quants, which stream
 // faster from DRAM as a single sequential read (measured on Zen 4: 20-40% less time per call).
 template <DType T>
-constexpr int kPassRows = (T == DType::kQ8_0 || T == DType::kQ4_K || T == DType::kQ5_K || T == DType::kQ6_K) ? 1 : 4;
+constexpr int kPassRows = (T == DType::kQ8_0 || T == DType::kQ2_K || T == DType::kQ3_K || T == DType::kQ4_K ||
+                           T == DType::kQ5_K || T == DType::kQ6_K) ? 1 : 4;
 
 CORRAL_GEMV_FN float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -45,28 +47,35 @@ CORRAL_GEMV_FN __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 
 // ---- 32-element formats x Q8_0 activations ----
 
+// 16 bytes of nibbles -> 32 bytes (low nibbles, then high nibbles): one broadcast load, one
+// variable shift and one mask (half the vector ops of unpack_nibbles16).
+CORRAL_GEMV_FN __m256i nibbles32(const uint8_t* qs) {
+  const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
+  return _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0f));
+}
+
 // Unsigned levels (offset not yet subtracted), scale and min of block b of a 32-element row.
 template <DType T>
 CORRAL_GEMV_FN __m256i levels32(const uint8_t* row, int64_t b, float* d, float* m) {
   if constexpr (T == DType::kQ4_0) {
     const auto* x = reinterpret_cast<const BlockQ4_0*>(row) + b;
     *d = half_to_float(x->d);
-    return unpack_nibbles16(x->qs);
+    return nibbles32(x->qs);
   } else if constexpr (T == DType::kQ4_1) {
     const auto* x = reinterpret_cast<const BlockQ4_1*>(row) + b;
     *d = half_to_float(x->d);
     *m = half_to_float(x->m);
-    return unpack_nibbles16(x->qs);
+    return nibbles32(x->qs);
   } else if constexpr (T == DType::kQ5_0) {
     const auto* x = reinterpret_cast<const BlockQ5_0*>(row) + b;
     *d = half_to_float(x->d);
-    return _mm256_or_si256(unpack_nibbles16(x->qs), _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
+    return _mm256_or_si256(nibbles32(x->qs), _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
   } else {
     static_assert(T == DType::kQ5_1);
     const auto* x = reinterpret_cast<const BlockQ5_1*>(row) + b;
     *d = half_to_float(x->d);
     *m = half_to_float(x->m);
-    return _mm256_or_si256(unpack_nibbles16(x->qs), _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
+    return _mm256_or_si256(nibbles32(x->qs), _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
   }
 }
 
@@ -250,6 +259,132 @@ CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const BlockQ8_K* x, i
   for (int r = 0; r < R; ++r) out[r * ostride] = hsum8(acc[r]);
 }
 
+// Q2_K (kThree = false: 2-bit levels, 4-bit scales and mins) and Q3_K (3-bit levels = 2 low bits +
+// the hmask bit, signed 6-bit scales, offset 4): 16 sub-blocks of 16.
+template <bool kThree, int R>
+CORRAL_GEMV_FN void rows_q23k(const uint8_t* w, size_t wrb, const BlockQ8_K* x, int64_t nsb, float* out, size_t ostride) {
+  constexpr int64_t kBytes = kThree ? sizeof(BlockQ3_K) : sizeof(BlockQ2_K);
+  __m256 acc[R], accm[R];
+  for (int r = 0; r < R; ++r) acc[r] = accm[r] = _mm256_setzero_ps();
+  const __m256i three = _mm256_set1_epi8(3);
+  // Low 128-bit half takes int16 lane 2t of the scales, the high half lane 2t + 1.
+  __m256i pick[4];
+  for (int t = 0; t < 4; ++t) {
+    pick[t] = _mm256_set_m128i(_mm_set1_epi16(static_cast<short>(((4 * t + 3) << 8) | (4 * t + 2))),
+                               _mm_set1_epi16(static_cast<short>(((4 * t + 1) << 8) | (4 * t))));
+  }
+  for (int64_t sb = 0; sb < nsb; ++sb) {
+    const BlockQ8_K& xa = x[sb];
+    const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa.bsums));
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* blk = w + r * wrb + sb * kBytes;
+      for (int64_t off = 0; off < kBytes; off += 64) prefetch_next_pass<R>(blk + off, wrb);
+      __m256i sc16, iacc;
+      [[maybe_unused]] __m256i hm;
+      const uint8_t* qs;
+      float d, dmin = 0;
+      if constexpr (kThree) {
+        const auto* b3 = reinterpret_cast<const BlockQ3_K*>(blk);
+        uint32_t a0, a1, a2;
+        std::memcpy(&a0, b3->scales, 4);
+        std::memcpy(&a1, b3->scales + 4, 4);
+        std::memcpy(&a2, b3->scales + 8, 4);
+        const uint32_t s0 = (a0 & 0x0f0f0f0fu) | ((a2 & 0x03030303u) << 4);
+        const uint32_t s1 = (a1 & 0x0f0f0f0fu) | (((a2 >> 2) & 0x03030303u) << 4);
+        const uint32_t s2 = ((a0 >> 4) & 0x0f0f0f0fu) | (((a2 >> 4) & 0x03030303u) << 4);
+        const uint32_t s3 = ((a1 >> 4) & 0x0f0f0f0fu) | (((a2 >> 6) & 0x03030303u) << 4);
+        sc16 = _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_set_epi32(static_cast<int>(s3), static_cast<int>(s2),
+                                                                   static_cast<int>(s1), static_cast<int>(s0))),
+                                _mm256_set1_epi16(32));
+        // The offset 4: -4 * sum_j scale_j * bsums_j, per lane.
+        iacc = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 2));
+        hm = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b3->hmask));
+        qs = b3->qs;
+        d = half_to_float(b3->d);
+      } else {
+        const auto* b2 = reinterpret_cast<const BlockQ2_K*>(blk);
+        const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b2->scales));
+        sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(sc8, _mm_set1_epi8(0x0f)));
+        const __m256i m16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sc8, 4), _mm_set1_epi8(0x0f)));
+        iacc = _mm256_setzero_si256();
+        qs = b2->qs;
+        d = half_to_float(b2->d);
+        dmin = half_to_float(b2->dmin);
+        accm[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(m16, bs)), _mm256_set1_ps(dmin * xa.d), accm[r]);
+      }
+      for (int h = 0; h < 2; ++h) {
+        const __m256i sv = _mm256_broadcastsi128_si256(h ? _mm256_extracti128_si256(sc16, 1) : _mm256_castsi256_si128(sc16));
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * h));
+        for (int t = 0; t < 4; ++t) {
+          __m256i q = _mm256_and_si256(_mm256_srli_epi16(v, 2 * t), three);
+          if constexpr (kThree) q = _mm256_or_si256(q, _mm256_slli_epi16(byte_field(hm, 4 * h + t, 1), 2));
+          const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa.qs + 128 * h + 32 * t));
+          iacc = _mm256_add_epi32(iacc, _mm256_madd_epi16(_mm256_maddubs_epi16(q, a), _mm256_shuffle_epi8(sv, pick[t])));
+        }
+      }
+      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(iacc), _mm256_set1_ps(d * xa.d), acc[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) out[r * ostride] = hsum8(acc[r]) - hsum8(accm[r]);
+}
+
+// ---- F32 and BF16 weights (F32 / BF16 activations) ----
+
+template <int R>
+inline void rows_f32(const uint8_t* w, size_t wrb, const float* x, int64_t k, float* out, size_t ostride) {
+  __m256 acc0[R], acc1[R];
+  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
+  int64_t e = 0;
+  for (; e + 16 <= k; e += 16) {
+    const __m256 x0 = _mm256_loadu_ps(x + e), x1 = _mm256_loadu_ps(x + e + 8);
+    for (int r = 0; r < R; ++r) {
+      const auto* f = reinterpret_cast<const float*>(w + r * wrb) + e;
+      prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(f), wrb);
+      acc0[r] = _mm256_fmadd_ps(_mm256_loadu_ps(f), x0, acc0[r]);
+      acc1[r] = _mm256_fmadd_ps(_mm256_loadu_ps(f + 8), x1, acc1[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    const auto* f = reinterpret_cast<const float*>(w + r * wrb);
+    float s = hsum8(_mm256_add_ps(acc0[r], acc1[r]));
+    for (int64_t t = e; t < k; ++t) s += f[t] * x[t];
+    out[r * ostride] = s;
+  }
+}
+
+// 8 bf16 values -> 8 floats (bf16 is the high half of an f32).
+inline __m256 bf16x8(const uint16_t* p) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
+}
+inline float bf16_1(uint16_t h) {
+  const uint32_t u = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+template <int R>
+inline void rows_bf16(const uint8_t* w, size_t wrb, const uint16_t* x, int64_t k, float* out, size_t ostride) {
+  __m256 acc0[R], acc1[R];
+  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
+  int64_t e = 0;
+  for (; e + 16 <= k; e += 16) {
+    const __m256 x0 = bf16x8(x + e), x1 = bf16x8(x + e + 8);
+    for (int r = 0; r < R; ++r) {
+      const auto* h = reinterpret_cast<const uint16_t*>(w + r * wrb) + e;
+      if (e % 32 == 0) prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(h), wrb);
+      acc0[r] = _mm256_fmadd_ps(bf16x8(h), x0, acc0[r]);
+      acc1[r] = _mm256_fmadd_ps(bf16x8(h + 8), x1, acc1[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    const auto* h = reinterpret_cast<const uint16_t*>(w + r * wrb);
+    float s = hsum8(_mm256_add_ps(acc0[r], acc1[r]));
+    for (int64_t t = e; t < k; ++t) s += bf16_1(h[t]) * bf16_1(x[t]);
+    out[r * ostride] = s;
+  }
+}
+
 // ---- F16 weights x F32 activations ----
 
 template <int R>
@@ -323,6 +458,22 @@ inline bool run(DType t, const TileArgs& a) {
       return true;
     case DType::kQ6_K:
       for_tile<kPassRows<DType::kQ6_K>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows_q6k<R>(w, wrb, q8k(x), nsb, o, 1); });
+      return true;
+    case DType::kQ2_K:
+      for_tile<kPassRows<DType::kQ2_K>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows_q23k<false, R>(w, wrb, q8k(x), nsb, o, 1); });
+      return true;
+    case DType::kQ3_K:
+      for_tile<kPassRows<DType::kQ3_K>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) { rows_q23k<true, R>(w, wrb, q8k(x), nsb, o, 1); });
+      return true;
+    case DType::kF32:
+      for_tile<kPassRows<DType::kF32>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows_f32<R>(w, wrb, reinterpret_cast<const float*>(x), a.k, o, 1);
+      });
+      return true;
+    case DType::kBF16:
+      for_tile<kPassRows<DType::kBF16>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows_bf16<R>(w, wrb, reinterpret_cast<const uint16_t*>(x), a.k, o, 1);
+      });
       return true;
     case DType::kF16:
       for_tile<kPassRows<DType::kF16>>(a, [&]<int R>(const uint8_t* w, const uint8_t* x, float* o) {
