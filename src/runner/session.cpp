@@ -125,8 +125,15 @@ std::optional<int32_t> Session::shift_context() {
 
 Status Session::on_logits(std::span<const float> logits) {
   if (done_) return ok_status();
+  std::vector<float> masked;
+  if (request_.constraint) {
+    masked.assign(logits.begin(), logits.end());
+    request_.constraint->apply(masked);
+    logits = masked;
+  }
   CORRAL_ASSIGN_OR_RETURN(int32_t id, sampler_.sample(logits));
   sampler_.accept(id);
+  if (request_.constraint) request_.constraint->accept(id);
   if (tokenizer_.is_eog(id)) {
     finish(sample::DoneReason::kStop);
     return ok_status();

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sample/grammar.h"
 #include "sample/predict_budget.h"
 #include "sample/sampler.h"
 #include "sample/stop.h"
@@ -40,6 +41,9 @@ struct GenerateRequest {
   // num_keep tokens, drop half of the rest and go on (Ollama's context shift). Off: "length".
   bool context_shift = false;
   int num_keep = 4;
+  // Structured outputs (server/): masks every token that would leave the grammar before
+  // sampling and is told each sampled token. Null: unconstrained.
+  std::shared_ptr<sample::GrammarConstraint> constraint;
 };
 
 // Per-request timing as Ollama reports it (nanoseconds).

@@ -9,12 +9,16 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "sched/scheduler.h"
 #include "server/models.h"
+#include "server/output_parse.h"
 #include "server/requests.h"
 
 namespace corral::server {
@@ -22,8 +26,27 @@ namespace corral::server {
 // Writes bytes to the client; false when the client is gone (the generation is cancelled).
 using WriteFn = std::function<bool(const std::string& bytes)>;
 
+// Token bytes of each loaded vocabulary for constrained decoding, computed once per model file.
+class TokenTables {
+ public:
+  std::shared_ptr<const sample::TokenTable> get(const Runner& runner);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const sample::TokenTable>> tables_;
+};
+
 struct GenerationDefaults {
   sched::KeepAlive keep_alive;  // CORRAL_KEEP_ALIVE
+  TokenTables* token_tables = nullptr;
+};
+
+// What one piece of generated text became after thinking and tool-call parsing.
+struct OutputDelta {
+  std::string content;
+  std::string thinking;
+  std::vector<ParsedToolCall> calls;
+  bool empty() const { return content.empty() && thinking.empty() && calls.empty(); }
 };
 
 class Generation {
@@ -42,9 +65,11 @@ class Generation {
  private:
   Generation() = default;
   Status render(const ResolvedModel& model);
-  std::string final_ollama(const GenerateResult& r, const std::string& full_text) const;
-  std::string final_openai(const GenerateResult& r, const std::string& full_text) const;
-  std::string chunk(const std::string& text, bool first) const;
+  std::string final_ollama(const GenerateResult& r, const OutputDelta& full) const;
+  std::string final_openai(const GenerateResult& r, const OutputDelta& full) const;
+  std::string chunk(const OutputDelta& d, bool first);
+  OutputDelta process(std::string_view text, bool final);
+  Json openai_tool_calls(const std::vector<ParsedToolCall>& calls, bool with_index);
   std::string load_only_response() const;
 
   GenerationParams params_;
@@ -58,6 +83,11 @@ class Generation {
   std::string id_;  // OpenAI response id
   std::chrono::system_clock::time_point created_;
   std::atomic<bool> cancel_{false};
+  std::shared_ptr<const sample::TokenTable> token_table_;
+  TokenTables* defaults_tables_ = nullptr;
+  std::optional<ThinkingSplitter> thinking_;
+  std::optional<ToolCallParser> tools_;
+  int tool_calls_sent_ = 0;
 };
 
 }  // namespace corral::server

@@ -73,11 +73,38 @@ Status common_fields(const json& body, GenerationParams* p) {
   if (auto it = body.find("keep_alive"); it != body.end() && !it->is_null()) {
     CORRAL_ASSIGN_OR_RETURN(p->keep_alive, sched::parse_keep_alive(*it));
   }
-  if (auto it = body.find("format"); it != body.end() && !it->is_null() && !(it->is_string() && it->get<std::string>().empty())) {
-    return unsupported("structured outputs ('format') are not supported yet");
+  if (auto it = body.find("format"); it != body.end()) {
+    CORRAL_ASSIGN_OR_RETURN(p->grammar, parse_format(*it));
   }
-  if (auto it = body.find("tools"); it != body.end() && !it->is_null() && !(it->is_array() && it->empty())) {
-    return unsupported("tool calling ('tools') is not supported yet");
+  if (auto it = body.find("tools"); it != body.end() && !it->is_null()) {
+    if (!it->is_array()) return invalid_argument("'tools' must be a list");
+    for (const auto& t : *it) {
+      if (!t.is_object()) return invalid_argument("each tool must be an object");
+      if (t.contains("type") && !(t["type"].is_string() && t["type"].get<std::string>() == "function")) {
+        return invalid_argument("tool type must be \"function\"");
+      }
+      auto fn = t.find("function");
+      if (fn == t.end() || !fn->is_object() || !fn->contains("name") || !(*fn)["name"].is_string() ||
+          (*fn)["name"].get<std::string>().empty()) {
+        return invalid_argument("each tool needs a 'function' with a non-empty 'name'");
+      }
+      if (fn->contains("parameters") && !(*fn)["parameters"].is_object() && !(*fn)["parameters"].is_null()) {
+        return invalid_argument("tool '%s': 'parameters' must be an object", (*fn)["name"].get<std::string>().c_str());
+      }
+    }
+    p->chat.tools = *it;
+  }
+  if (auto it = body.find("think"); it != body.end() && !it->is_null()) {
+    if (it->is_boolean()) {
+      p->chat.think = it->get<bool>();
+    } else if (it->is_string() && (it->get<std::string>() == "high" || it->get<std::string>() == "medium" ||
+                                   it->get<std::string>() == "low")) {
+      p->chat.think = true;
+      p->chat.think_level = it->get<std::string>();
+    } else {
+      return invalid_argument("'think' must be true, false, \"high\", \"medium\" or \"low\"");
+    }
+    p->chat.is_think_set = true;
   }
   return ok_status();
 }
@@ -114,8 +141,23 @@ Status openai_options(const json& body, GenerationParams* p) {
   if (auto it = body.find("n"); it != body.end() && !it->is_null() && !(it->is_number_integer() && it->get<int64_t>() == 1)) {
     return unsupported("'n' other than 1 is not supported");
   }
-  if (auto it = body.find("response_format"); it != body.end() && it->is_object()) {
-    if (it->value("type", "text") != "text") return unsupported("response_format is not supported yet");
+  if (auto it = body.find("response_format"); it != body.end() && !it->is_null()) {
+    if (!it->is_object() || !it->contains("type") || !(*it)["type"].is_string()) {
+      return invalid_argument("'response_format' must be an object with a 'type'");
+    }
+    std::string type = (*it)["type"].get<std::string>();
+    if (type == "json_object") {
+      CORRAL_ASSIGN_OR_RETURN(p->grammar, parse_format(json("json")));
+    } else if (type == "json_schema") {
+      auto js = it->find("json_schema");
+      if (js == it->end() || !js->is_object() || !js->contains("schema")) {
+        return invalid_argument("response_format json_schema needs 'json_schema': {'name', 'schema'}");
+      }
+      if (!(*js)["schema"].is_object()) return invalid_argument("response_format json_schema.schema must be an object");
+      CORRAL_ASSIGN_OR_RETURN(p->grammar, parse_format((*js)["schema"]));
+    } else if (type != "text") {
+      return invalid_argument("response_format type '%s' is not one of text, json_object, json_schema", type.c_str());
+    }
   }
   if (auto it = body.find("stream_options"); it != body.end() && !it->is_null()) {
     if (!it->is_object()) return invalid_argument("'stream_options' must be an object");
@@ -173,6 +215,18 @@ Result<std::string> model_field(const json& body) {
   return invalid_argument("model is required");
 }
 
+Result<std::shared_ptr<const sample::JsonGrammar>> parse_format(const json& format) {
+  if (format.is_null()) return std::shared_ptr<const sample::JsonGrammar>();
+  if (format.is_string()) {
+    const std::string& f = format.get_ref<const std::string&>();
+    if (f.empty()) return std::shared_ptr<const sample::JsonGrammar>();
+    if (f == "json") return sample::JsonGrammar::any_object();
+    return invalid_argument("invalid format '%s': expected \"json\" or a JSON schema object", f.c_str());
+  }
+  if (!format.is_object()) return invalid_argument("'format' must be \"json\" or a JSON schema object");
+  return sample::JsonGrammar::from_schema(format);
+}
+
 Result<json> parse_body(const std::string& body) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
@@ -225,7 +279,12 @@ Result<GenerationParams> parse_chat_request(const json& body) {
       }
     }
     json only = {{"messages", *it}};
+    tmpl::ChatRequest flags = p.chat;
     CORRAL_ASSIGN_OR_RETURN(p.chat, tmpl::chat_request_from_json(only));
+    p.chat.tools = flags.tools;
+    p.chat.think = flags.think;
+    p.chat.think_level = flags.think_level;
+    p.chat.is_think_set = flags.is_think_set;
   }
   return p;
 }
@@ -235,7 +294,7 @@ Result<GenerationParams> parse_openai_chat_request(const json& body) {
   p.kind = ApiKind::kOpenAIChat;
   p.stream = false;
   CORRAL_TRY(common_fields(json{{"model", body.value("model", json())}, {"stream", body.value("stream", json())},
-                                {"tools", body.value("tools", json())}}, &p));
+                                {"tools", body.value("tools", json())}, {"think", body.value("think", json())}}, &p));
   CORRAL_TRY(openai_options(body, &p));
   auto it = body.find("messages");
   if (it == body.end() || !it->is_array() || it->empty()) return invalid_argument("'messages' must be a non-empty list");
@@ -247,10 +306,21 @@ Result<GenerationParams> parse_openai_chat_request(const json& body) {
     CORRAL_ASSIGN_OR_RETURN(std::string content, openai_content(m.value("content", json())));
     std::string role = m["role"].get<std::string>();
     if (role == "developer") role = "system";
-    messages.push_back({{"role", role}, {"content", content}});
+    json msg = {{"role", role}, {"content", content}};
+    for (const char* key : {"tool_calls", "tool_call_id", "name"}) {
+      if (m.contains(key) && !m[key].is_null()) msg[key] = m[key];
+    }
+    if (role == "tool" && m.contains("name") && m["name"].is_string()) msg["tool_name"] = m["name"];
+    messages.push_back(msg);
   }
   p.has_messages = true;
+  json tools = p.chat.tools;
+  tmpl::ChatRequest flags = p.chat;
   CORRAL_ASSIGN_OR_RETURN(p.chat, tmpl::chat_request_from_json(json{{"messages", messages}}));
+  p.chat.tools = tools;
+  p.chat.think = flags.think;
+  p.chat.think_level = flags.think_level;
+  p.chat.is_think_set = flags.is_think_set;
   return p;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sample/json_schema.h"
 #include "sample/sampler.h"
 #include "sched/keep_alive.h"
 #include "server/encode.h"
@@ -59,7 +60,14 @@ struct GenerationParams {
   nlohmann::json options = nlohmann::json::object();  // request options (applied over the model's)
   std::optional<sched::KeepAlive> keep_alive;
   bool include_usage = false;  // OpenAI stream_options.include_usage
+  // Structured outputs: "format" ("json" or a JSON schema), OpenAI response_format; null: none.
+  std::shared_ptr<const sample::JsonGrammar> grammar;
+  // Tools offered (chat) and thinking ("think": true/false or "high"/"medium"/"low"), kept in
+  // `chat` (tools, think, think_level, is_think_set) for the template.
 };
+
+// Ollama's "format": "" or null (none), "json", or a JSON schema object; the compiled grammar.
+Result<std::shared_ptr<const sample::JsonGrammar>> parse_format(const nlohmann::json& format);
 
 Result<GenerationParams> parse_generate_request(const nlohmann::json& body);
 Result<GenerationParams> parse_chat_request(const nlohmann::json& body);

@@ -62,9 +62,6 @@ void ApiServer::Impl::add_openai_routes() {
   http.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
     serve_generation(*this, req, res, &parse_openai_completion_request, true);
   });
-  http.Post("/v1/embeddings", [](const httplib::Request&, httplib::Response& res) {
-    reply_openai_error(res, unsupported("/v1/embeddings is not implemented yet"));
-  });
   http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     Result<std::vector<store::ModelEntry>> entries = store.list();
     if (!entries.ok()) return reply_openai_error(res, entries.status());

@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -77,16 +78,22 @@ ApiServer::ApiServer(Runtime& runtime, store::Store store) : impl_(std::make_uni
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   impl_->http.set_default_headers({{"Server", "corral"}});
+  impl_->origins = OriginPolicy(env.origins);
+  impl_->http.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
+    return impl->guard(req, res) ? httplib::Server::HandlerResponse::Unhandled : httplib::Server::HandlerResponse::Handled;
+  });
   impl_->http.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("corral is running", "text/plain; charset=utf-8");
   });
   impl_->http.Get("/api/version", [](const httplib::Request&, httplib::Response& res) {
     reply_json(res, Json{{"version", kApiVersion}});
   });
+  impl_->defaults.token_tables = &impl_->token_tables;
   impl_->add_model_routes();
   impl_->add_generate_routes();
   impl_->add_openai_routes();
   impl_->add_registry_routes();
+  impl_->add_embed_routes();
   impl_->http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 404) {
@@ -103,7 +110,47 @@ ApiServer::ApiServer(Runtime& runtime, store::Store store) : impl_(std::make_uni
 
 ApiServer::~ApiServer() { stop(); }
 
+bool ApiServer::Impl::guard(const httplib::Request& req, httplib::Response& res) {
+  auto refuse = [&res](int status, const std::string& message) {
+    res.status = status;
+    res.set_content(ollama_error_body(message), "application/json; charset=utf-8");
+    return false;
+  };
+  std::string host = req.get_header_value("Host");
+  if (!host_allowed(host, bind_host)) {
+    return refuse(403, "host '" + host + "' is not allowed: a server bound to loopback answers only local names "
+                       "(DNS rebinding protection)");
+  }
+  std::string origin = req.get_header_value("Origin");
+  if (!origin.empty()) {
+    if (!origins.allowed(origin)) return refuse(403, "origin '" + origin + "' is not allowed (set CORRAL_ORIGINS)");
+    res.set_header("Access-Control-Allow-Origin", origin);
+    res.set_header("Vary", "Origin");
+    if (req.method == "OPTIONS") {
+      res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
+      res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, User-Agent, Accept, X-Requested-With");
+      res.status = 204;
+      return false;
+    }
+  }
+  if (req.path.rfind("/api/blobs/", 0) != 0) {
+    if (req.has_header("Content-Length")) {
+      const std::string v = req.get_header_value("Content-Length");
+      char* end = nullptr;
+      unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || end == nullptr || *end != '\0' || n > kMaxJsonBody) {
+        return refuse(413, "request body of " + v + " bytes is larger than the limit of " +
+                               std::to_string(kMaxJsonBody >> 20) + " MiB");
+      }
+    } else if (req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
+      return refuse(411, "a request body needs a Content-Length");
+    }
+  }
+  return true;
+}
+
 Status ApiServer::listen(const HostPort& where) {
+  impl_->bind_host = where.host;
   if (!impl_->http.bind_to_port(where.host, where.port)) {
     return io_error("cannot listen on %s:%d (address in use or not available)", where.host.c_str(), where.port);
   }
@@ -272,8 +319,6 @@ void ApiServer::Impl::add_model_routes() {
     };
   };
   http.Post("/api/create", not_yet("/api/create"));
-  http.Post("/api/embed", not_yet("/api/embed (embeddings)"));
-  http.Post("/api/embeddings", not_yet("/api/embeddings"));
 }
 
 }  // namespace corral::server

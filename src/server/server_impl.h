@@ -7,10 +7,12 @@
 #include <memory>
 
 #include "sched/scheduler.h"
+#include "server/embed.h"
 #include "server/encode.h"
 #include "server/generation.h"
 #include "server/models.h"
 #include "server/requests.h"
+#include "server/security.h"
 #include "server/server.h"
 
 namespace corral::server {
@@ -21,6 +23,10 @@ struct ApiServer::Impl {
   GenerationDefaults defaults;
   DetailsCache details;
   std::unique_ptr<sched::Scheduler> sched;
+  std::unique_ptr<Embedder> embedder;
+  TokenTables token_tables;
+  OriginPolicy origins;
+  std::string bind_host = "127.0.0.1";
   httplib::Server http;
 
   Impl(Runtime& rt, store::Store st) : runtime(rt), store(std::move(st)) {}
@@ -28,6 +34,9 @@ struct ApiServer::Impl {
   void add_generate_routes();
   void add_openai_routes();
   void add_registry_routes();
+  void add_embed_routes();
+  // Host check, CORS and the body limit; false when it answered the request itself.
+  bool guard(const httplib::Request& req, httplib::Response& res);
 };
 
 inline void reply_json(httplib::Response& res, const Json& j, int status = 200) {

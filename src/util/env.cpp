@@ -29,6 +29,7 @@ void read_int(const char* name, int* out) {
 EnvConfig load_env_config() {
   EnvConfig c;
   if (const char* v = get("CORRAL_HOST")) c.host = v;
+  if (const char* v = get("CORRAL_ORIGINS")) c.origins = v;
   if (const char* v = get("CORRAL_MODELS")) {
     c.models_dir = v;
   } else if (const char* home = get("HOME")) {

@@ -10,6 +10,7 @@ namespace corral {
 
 struct EnvConfig {
   std::string host = "127.0.0.1:11434";  // CORRAL_HOST
+  std::string origins;                   // CORRAL_ORIGINS: extra allowed CORS origins, comma-separated
   std::string models_dir;                // CORRAL_MODELS (default ~/.corral/models)
   std::string registry = "registry.ollama.ai";  // CORRAL_REGISTRY
   std::string registry_auth;                     // CORRAL_REGISTRY_AUTH ("user:password")
