@@ -218,7 +218,8 @@ class SchemaCompiler {
       return invalid_argument("format: 'additionalProperties' with a schema beside 'properties' (at %s) is not supported",
                               where.c_str());
     }
-    // Listed properties only, in the schema's order (extra keys are never generated).
+    // Listed properties only, in the order the parsed schema holds them (nlohmann::json sorts keys;
+    // llama.cpp keeps the declared order); extra keys are never generated.
     g_->literal_sets_.push_back(std::move(keys));
     n.key_set = static_cast<int>(g_->literal_sets_.size()) - 1;
     return g_->add(n);

@@ -99,7 +99,8 @@ def main():
             cands += [{"inner": {"x": [{"y": "p"}, {"y": "q"}]}}, {"inner": {"x": [{"y": "r"}]}}, {"inner": {}}]
         docs = []
         seen = set()
-        order = list(schema.get("properties", {}).keys())
+        # The engine parses requests with sorted object keys, so it generates properties in key order.
+        order = sorted(schema.get("properties", {}).keys())
         for v in cands:
             if isinstance(v, dict) and order:
                 # canonical order: the schema's; unknown keys after.
