@@ -169,8 +169,10 @@ void ToolCallParser::drain(std::string* content, std::vector<ParsedToolCall>* ca
     if (end == std::string::npos && !final) {
       // Emit the text before the tag; hold the call until its closing tag.
       std::string_view before = std::string_view(buf_).substr(0, at);
-      if (!trim(before).empty()) seen_text_ = true;
-      content->append(before);
+      if (!trim(before).empty() || seen_text_) {
+        seen_text_ = true;
+        content->append(before);
+      }
       buf_.erase(0, at);
       return;
     }

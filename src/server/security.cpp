@@ -31,9 +31,27 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 }  // namespace
 
+// 127.0.0.0/8 written as a dotted quad (not a name that merely starts with "127.").
+static bool is_ipv4_loopback(std::string_view h) {
+  if (h.rfind("127.", 0) != 0) return false;
+  int dots = 0, digits = 0;
+  for (char c : h) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++dots;
+      digits = 0;
+    } else if (c >= '0' && c <= '9' && digits < 3) {
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  return dots == 3 && digits > 0;
+}
+
 bool is_loopback_host(std::string_view host) {
   std::string h = strip_port(host);
-  return h == "localhost" || h == "::1" || h.rfind("127.", 0) == 0 || ends_with(h, ".localhost");
+  return h == "localhost" || h == "::1" || is_ipv4_loopback(h) || ends_with(h, ".localhost");
 }
 
 bool host_allowed(std::string_view host_header, std::string_view bind_host) {
