@@ -80,7 +80,9 @@ TEST(JsonGrammar, RefusesWhatItCannotEnforce) {
                         R"({"type":"object","properties":{},"required":["x"]})", R"({"$defs":{"a":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"})"}) {
     auto g = JsonGrammar::from_schema(json::parse(s));
     EXPECT_FALSE(g.ok()) << s;
-    if (!g.ok()) EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument) << s;
+    if (!g.ok()) {
+      EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument) << s;
+    }
   }
   auto g = JsonGrammar::from_schema(json::parse(R"({"type":"string","pattern":"a+"})"));
   EXPECT_NE(g.status().message().find("'pattern'"), std::string::npos) << g.status().message();
@@ -107,11 +109,15 @@ TEST(GrammarConstraint, MasksTokensThatLeaveTheGrammar) {
     EXPECT_TRUE(std::isinf(logits[7])) << keep;
     EXPECT_TRUE(std::isinf(logits[9])) << "end of generation before the value is complete";
     EXPECT_EQ(logits[8], 1.0f) << keep;
-    if (keep == 0) EXPECT_EQ(logits[0], 0.0f);
+    if (keep == 0) {
+      EXPECT_EQ(logits[0], 0.0f);
+    }
     EXPECT_TRUE(c.accept(8));  // {"a":
     std::fill(logits.begin(), logits.end(), 0.0f);
     c.apply(logits);
-    if (keep != 1) EXPECT_EQ(logits[6], 0.0f);  // "2"
+    if (keep != 1) {
+      EXPECT_EQ(logits[6], 0.0f);  // "2"
+    }
     EXPECT_TRUE(std::isinf(logits[3]));
     EXPECT_TRUE(c.accept(6));
     EXPECT_TRUE(c.accept(1));  // }
