@@ -101,27 +101,35 @@ __attribute__((target("avx512vnni,avx512vl"))) void micro32_min(const Panel32* w
   }
 }
 
-// R weight rows x C activation rows of a 32-element format; two blocks per 512-bit step.
+// R weight rows x C activation rows of a 32-element format; two blocks per 512-bit step. The
+// register-tile loops are unrolled explicitly (GCC -O2 otherwise keeps acc[][] in memory).
 template <int R, int C, bool kMin>
 __attribute__((target("avx512vnni"))) void micro32(const Panel32* w, const ActPanel32* x, int64_t nb, float* c, size_t ldc) {
   __m512 acc[R][C];
+  _Pragma("GCC unroll 4")
   for (int r = 0; r < R; ++r)
+    _Pragma("GCC unroll 4")
     for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; b += 2) {
+    _Pragma("GCC unroll 4")
     for (int r = 0; r < R; ++r) {
       const __m512i wq = load64(w[r].q + 32 * b);
       const __m512 dw = _mm512_loadu_ps(w[r].dw + 8 * b);
+      _Pragma("GCC unroll 4")
       for (int j = 0; j < C; ++j) {
         const __m512i dot = _mm512_dpbusd_epi32(load64(x[j].corr + 8 * b), wq, load64(x[j].q + 32 * b));
         acc[r][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw, _mm512_loadu_ps(x[j].d + 8 * b)), acc[r][j]);
       }
       if constexpr (kMin) {
         const __m512 m = _mm512_loadu_ps(w[r].m + 8 * b);
+        _Pragma("GCC unroll 4")
         for (int j = 0; j < C; ++j) acc[r][j] = _mm512_fmadd_ps(_mm512_loadu_ps(x[j].fsum + 8 * b), m, acc[r][j]);
       }
     }
   }
+  _Pragma("GCC unroll 4")
   for (int r = 0; r < R; ++r)
+    _Pragma("GCC unroll 4")
     for (int j = 0; j < C; ++j) c[j * ldc + r] = _mm512_reduce_add_ps(acc[r][j]);
 }
 
