@@ -318,7 +318,7 @@ void ApiServer::Impl::add_model_routes() {
       reply_error(res, unsupported("%s is not implemented yet", what));
     };
   };
-  http.Post("/api/create", not_yet("/api/create"));
+  add_create_routes();  // routes_create.cpp
 }
 
 }  // namespace corral::server
