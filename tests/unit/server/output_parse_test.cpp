@@ -96,7 +96,7 @@ TEST(ToolCallParser, BareJsonAnswersAndNonCalls) {
   Calls list = parse_tools(R"([{"name": "add", "arguments": {"a": 1}}, {"name": "add", "arguments": {"a": 2}}])", 3);
   EXPECT_EQ(list.calls.size(), 2u);
   // Unknown tool names, malformed JSON and JSON that is not a call stay text.
-  for (const std::string text : {std::string(R"({"name": "rm_rf", "arguments": {}})"), std::string("{\"name\": \"add\""),
+  for (const std::string& text : {std::string(R"({"name": "rm_rf", "arguments": {}})"), std::string("{\"name\": \"add\""),
                                  std::string(R"({"answer": 42})"), std::string("<tool_call>not json</tool_call>"),
                                  std::string("The weather is fine.")}) {
     Calls t = parse_tools(text, text.size() / 2);

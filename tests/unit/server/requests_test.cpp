@@ -127,7 +127,11 @@ TEST(Generate, Malformed) {
   expect_error(parse_generate_request(json{{"model", "m"}, {"context", {-1}}}), StatusCode::kInvalidArgument, "context");
   expect_error(parse_generate_request(json{{"model", "m"}, {"keep_alive", "soon"}}), StatusCode::kInvalidArgument, "keep_alive");
   expect_error(parse_generate_request(json{{"model", "m"}, {"options", "x"}}), StatusCode::kInvalidArgument, "options");
-  expect_error(parse_generate_request(json{{"model", "m"}, {"format", "json"}}), StatusCode::kUnsupported, "format");
+  EXPECT_TRUE(parse_generate_request(json{{"model", "m"}, {"format", "json"}}).ok());
+  EXPECT_TRUE(parse_generate_request(json{{"model", "m"}, {"format", ""}})->grammar == nullptr);
+  expect_error(parse_generate_request(json{{"model", "m"}, {"format", "yaml"}}), StatusCode::kInvalidArgument, "format");
+  expect_error(parse_generate_request(json{{"model", "m"}, {"format", {{"type", "string"}, {"pattern", "a"}}}}),
+               StatusCode::kInvalidArgument, "'pattern'");
   expect_error(parse_generate_request(json{{"model", "m"}, {"images", {"abc"}}}), StatusCode::kUnsupported, "images");
 }
 
@@ -146,8 +150,11 @@ TEST(Chat, Messages) {
   expect_error(parse_chat_request(json{{"model", "m"}, {"messages", {{{"content", "x"}}}}}), StatusCode::kInvalidArgument,
                "role");
   expect_error(parse_chat_request(json{{"model", "m"}, {"messages", {1}}}), StatusCode::kInvalidArgument, "object");
-  expect_error(parse_chat_request(json{{"model", "m"}, {"tools", {{{"type", "function"}}}}}), StatusCode::kUnsupported,
-               "tool");
+  expect_error(parse_chat_request(json{{"model", "m"}, {"tools", {{{"type", "function"}}}}}), StatusCode::kInvalidArgument,
+               "name");
+  auto tools = parse_chat_request(json{{"model", "m"}, {"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}}});
+  ASSERT_TRUE(tools.ok()) << tools.status().to_string();
+  EXPECT_EQ(tools->chat.tools.size(), 1u);
 }
 
 TEST(OpenAI, ChatMapping) {
@@ -187,9 +194,13 @@ TEST(OpenAI, Malformed) {
                    json{{"model", "m"}, {"n", 2}, {"messages", {{{"role", "user"}, {"content", "x"}}}}}),
                StatusCode::kUnsupported, "'n'");
   expect_error(parse_openai_chat_request(json{{"model", "m"},
-                                              {"response_format", {{"type", "json_object"}}},
+                                              {"response_format", {{"type", "xml"}}},
                                               {"messages", {{{"role", "user"}, {"content", "x"}}}}}),
-               StatusCode::kUnsupported, "response_format");
+               StatusCode::kInvalidArgument, "response_format");
+  auto rf = parse_openai_chat_request(json{{"model", "m"}, {"response_format", {{"type", "json_object"}}},
+                                           {"messages", {{{"role", "user"}, {"content", "x"}}}}});
+  ASSERT_TRUE(rf.ok()) << rf.status().to_string();
+  EXPECT_TRUE(rf->grammar != nullptr);
 }
 
 TEST(OpenAI, Completion) {
