@@ -139,7 +139,7 @@ Status openai_options(const json& body, GenerationParams* p) {
     if (it != body.end() && !it->is_null()) o[to] = *it;
   }
   if (auto it = body.find("n"); it != body.end() && !it->is_null() && !(it->is_number_integer() && it->get<int64_t>() == 1)) {
-    return unsupported("'n' other than 1 is not supported");
+    return invalid_argument("'n' other than 1 is not supported");
   }
   if (auto it = body.find("response_format"); it != body.end() && !it->is_null()) {
     if (!it->is_object() || !it->contains("type") || !(*it)["type"].is_string()) {
@@ -256,7 +256,7 @@ Result<GenerationParams> parse_generate_request(const json& body) {
     }
   }
   if (auto it = body.find("images"); it != body.end() && it->is_array() && !it->empty()) {
-    return unsupported("images are not supported by this model");
+    return invalid_argument("images are not supported by this model");
   }
   if (p.raw && !p.template_text.empty()) return invalid_argument("raw mode does not support template, system, or context");
   return p;
@@ -275,7 +275,7 @@ Result<GenerationParams> parse_chat_request(const json& body) {
       if (!m.is_object()) return invalid_argument("each message must be an object");
       if (!m.contains("role") || !m["role"].is_string()) return invalid_argument("each message needs a 'role'");
       if (m.contains("images") && m["images"].is_array() && !m["images"].empty()) {
-        return unsupported("images are not supported by this model");
+        return invalid_argument("images are not supported by this model");
       }
     }
     json only = {{"messages", *it}};

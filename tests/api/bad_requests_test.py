@@ -23,7 +23,6 @@ MSG = [{"role": "user", "content": "hi"}]
 def raw_request(port, data, timeout=30):
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(data)
-        sock.shutdown(socket.SHUT_WR)
         chunks = []
         while True:
             b = sock.recv(65536)
@@ -74,7 +73,7 @@ def cases(have_model):
         ("traversal name", "POST", "/api/generate", {"model": "../../etc/passwd", "prompt": "x"}, 400, "invalid model name"),
         ("traversal copy", "POST", "/api/copy", {"source": m, "destination": "../evil"}, 400, "invalid destination"),
         ("traversal delete", "DELETE", "/api/delete", {"model": "a/../../b"}, 400, "invalid model name"),
-        ("traversal blob digest", "HEAD", "/api/blobs/..%2F..%2Fetc", None, 400, None),
+        ("traversal blob digest", "HEAD", "/api/blobs/..%2F..%2Fetc", None, (400, 404), None),
         ("bad blob digest", "POST", "/api/blobs/sha256:zz", b"data", 400, "sha256"),
         ("stream not bool", "POST", "/api/generate", {"model": m, "prompt": "x", "stream": "yes"}, 400, "'stream'"),
         ("prompt not string", "POST", "/api/generate", {"model": m, "prompt": 42}, 400, "'prompt'"),
@@ -109,7 +108,7 @@ def cases(have_model):
         ("openai empty messages", "POST", "/v1/chat/completions", {"model": m, "messages": []}, 400, "messages"),
         ("openai bad response_format", "POST", "/v1/chat/completions", {"model": m, "messages": MSG,
                                                                         "response_format": {"type": "xml"}}, 400, "response_format"),
-        ("openai n=3", "POST", "/v1/chat/completions", {"model": m, "messages": MSG, "n": 3}, (400, 501), "'n'"),
+        ("openai n=3", "POST", "/v1/chat/completions", {"model": m, "messages": MSG, "n": 3}, 400, "'n'"),
         ("embed input number", "POST", "/api/embed", {"model": m, "input": 5}, 400, "input"),
         ("embed truncate string", "POST", "/api/embed", {"model": m, "input": "x", "truncate": "no"}, 400, "truncate"),
         ("openai embed bad encoding", "POST", "/v1/embeddings", {"model": m, "input": "x", "encoding_format": "hex"}, 400, "encoding_format"),

@@ -132,7 +132,7 @@ TEST(Generate, Malformed) {
   expect_error(parse_generate_request(json{{"model", "m"}, {"format", "yaml"}}), StatusCode::kInvalidArgument, "format");
   expect_error(parse_generate_request(json{{"model", "m"}, {"format", {{"type", "string"}, {"pattern", "a"}}}}),
                StatusCode::kInvalidArgument, "'pattern'");
-  expect_error(parse_generate_request(json{{"model", "m"}, {"images", {"abc"}}}), StatusCode::kUnsupported, "images");
+  expect_error(parse_generate_request(json{{"model", "m"}, {"images", {"abc"}}}), StatusCode::kInvalidArgument, "images");
 }
 
 TEST(Chat, Messages) {
@@ -192,7 +192,7 @@ TEST(OpenAI, Malformed) {
                StatusCode::kUnsupported, "image_url");
   expect_error(parse_openai_chat_request(
                    json{{"model", "m"}, {"n", 2}, {"messages", {{{"role", "user"}, {"content", "x"}}}}}),
-               StatusCode::kUnsupported, "'n'");
+               StatusCode::kInvalidArgument, "'n'");
   expect_error(parse_openai_chat_request(json{{"model", "m"},
                                               {"response_format", {{"type", "xml"}}},
                                               {"messages", {{{"role", "user"}, {"content", "x"}}}}}),
