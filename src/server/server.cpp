@@ -313,11 +313,6 @@ void ApiServer::Impl::add_model_routes() {
     reply_json(res, Json{{"models", models}});
   });
 
-  auto not_yet = [](const char* what) {
-    return [what](const httplib::Request&, httplib::Response& res) {
-      reply_error(res, unsupported("%s is not implemented yet", what));
-    };
-  };
   add_create_routes();  // routes_create.cpp
 }
 

@@ -33,9 +33,9 @@ struct ApiServer::Impl {
   void add_model_routes();
   void add_generate_routes();
   void add_openai_routes();
-  void add_create_routes();
   void add_registry_routes();
   void add_embed_routes();
+  void add_create_routes();
   // Host check, CORS and the body limit; false when it answered the request itself.
   bool guard(const httplib::Request& req, httplib::Response& res);
 };
