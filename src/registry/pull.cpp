@@ -68,19 +68,6 @@ class Fd {
   int fd_;
 };
 
-Status write_all(int fd, const char* p, size_t n, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return io_error("%s: write failed: %s", path.c_str(), std::strerror(errno));
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return ok_status();
-}
-
 Status download_part(Session& s, const Layer& l, Part& part, const std::atomic<bool>* stop) {
   Fd fd(::open(part.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   if (fd.get() < 0) return io_error("%s: cannot open: %s", part.path.c_str(), std::strerror(errno));

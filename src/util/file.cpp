@@ -75,7 +75,8 @@ Result<std::string> read_file(const std::string& path, size_t max_bytes) {
   return std::string(reinterpret_cast<const char*>(f.data()), f.size());
 }
 
-static Status write_all(int fd, const std::byte* p, size_t n, const std::string& path) {
+Status write_all(int fd, const void* data, size_t n, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
   while (n > 0) {
     ssize_t w = ::write(fd, p, n);
     if (w < 0) {

@@ -38,6 +38,9 @@ class MappedFile {
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes = size_t(1) << 32);
 
+// Writes all n bytes to the descriptor, retrying short and interrupted writes; errors name `path`.
+Status write_all(int fd, const void* data, size_t n, const std::string& path);
+
 // Writes `data` to `path` atomically: a temporary file beside it, fsync, rename, fsync of the
 // folder. On failure nothing at `path` changes and the temporary file is removed.
 Status write_file_atomic(const std::string& path, std::span<const std::byte> data);

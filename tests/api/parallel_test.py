@@ -98,8 +98,11 @@ def test_disconnect_frees_slot(store):
         c = ollama.Client(host=s.url)
         c.generate(model="smollm2", prompt="Hi", options={"num_predict": 1}, stream=False)  # loaded
         conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
-        conn.request("POST", "/api/generate", json.dumps({"model": "smollm2", "prompt": "Tell me a very long story.",
-                                                          "options": {"num_predict": 100000}}))
+        # A raw counting prompt at temperature 0 goes on far longer than the test (a story could end
+        # with an end-of-turn token within seconds on a quiet machine).
+        conn.request("POST", "/api/generate", json.dumps({"model": "smollm2", "raw": True,
+                                                          "prompt": "1, 2, 3, 4, 5, 6, 7, 8, 9, 10,",
+                                                          "options": {"num_predict": 100000, "temperature": 0}}))
         resp = conn.getresponse()
         assert resp.status == 200
         assert json.loads(resp.readline())["done"] is False
@@ -117,6 +120,7 @@ def test_disconnect_frees_slot(store):
         t.start()
         t.join(timeout=3)
         assert "r" not in waiting, "the second request did not wait for the busy slot"
+        assert json.loads(resp.readline())["done"] is False, "the first request ended before the disconnect"
         conn.sock.shutdown(socket.SHUT_RDWR)
         conn.close()
         t_disc = time.time()

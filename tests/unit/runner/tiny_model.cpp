@@ -75,17 +75,28 @@ Status write_tiny_model(const std::string& path, const TinyModelOptions& options
   return w.write(path);
 }
 
-const std::string& tiny_model_path() {
-  static const std::string path = [] {
-    const std::string p = (std::filesystem::temp_directory_path() /
-                           ("corral_runner_tiny_" + std::to_string(::getpid()) + ".gguf"))
-                              .string();
-    const Status s = write_tiny_model(p);
+namespace {
+// The file lives as long as the process: written on first use, removed by the destructor of the
+// static that holds its path (an atexit handler registered while the static is being built
+// would run after that static is destroyed).
+struct TinyModelFile {
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("corral_runner_tiny_" + std::to_string(::getpid()) + ".gguf"))
+                         .string();
+  TinyModelFile() {
+    const Status s = write_tiny_model(path);
     CORRAL_CHECK(s.ok(), "writing the tiny model: %s", s.to_string().c_str());
-    std::atexit([] { std::filesystem::remove(tiny_model_path()); });
-    return p;
-  }();
-  return path;
+  }
+  ~TinyModelFile() {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+  }
+};
+}  // namespace
+
+const std::string& tiny_model_path() {
+  static const TinyModelFile file;
+  return file.path;
 }
 
 }  // namespace corral::testing
