@@ -11,7 +11,7 @@
 #include "backends/cpu/builtin_backends.h"
 #include "runner/runner.h"
 #include "sched/batcher.h"
-#include "tiny_model.h"
+#include "runner_test_util.h"
 
 namespace corral {
 namespace {
@@ -25,17 +25,10 @@ class BatcherTest : public ::testing::Test {
     o.max_sequences = sequences;
     o.batch_size = 16;
     o.backend_options.num_threads = 2;
-    Result<std::unique_ptr<Runner>> r = Runner::load(testing::tiny_model_path(), o, backends_);
-    EXPECT_TRUE(r.ok()) << r.status().to_string();
-    return r.ok() ? std::move(r).value() : nullptr;
+    return testing::load_tiny_runner(o, backends_);
   }
   static GenerateRequest greedy(std::vector<int32_t> prompt, int n) {
-    GenerateRequest g;
-    g.prompt = std::move(prompt);
-    g.sampling.temperature = 0.0f;
-    g.sampling.repeat_penalty = 1.0f;
-    g.num_predict = n;
-    return g;
+    return testing::greedy_request(std::move(prompt), n);
   }
   BackendRegistry backends_;
 };

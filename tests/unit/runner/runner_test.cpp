@@ -11,7 +11,7 @@
 #include "backends/cpu/builtin_backends.h"
 #include "models/evaluate.h"
 #include "runner/runner.h"
-#include "tiny_model.h"
+#include "runner_test_util.h"
 
 namespace corral {
 namespace {
@@ -36,17 +36,10 @@ class RunnerTest : public ::testing::Test {
   std::unique_ptr<Runner> load(RunnerOptions o = {}) {
     o.backend_options.num_threads = 2;
     if (o.num_ctx == 4096) o.num_ctx = 256;
-    Result<std::unique_ptr<Runner>> r = Runner::load(testing::tiny_model_path(), o, backends_);
-    EXPECT_TRUE(r.ok()) << r.status().to_string();
-    return r.ok() ? std::move(r).value() : nullptr;
+    return testing::load_tiny_runner(o, backends_);
   }
   static GenerateRequest greedy(std::vector<int32_t> prompt, int n) {
-    GenerateRequest g;
-    g.prompt = std::move(prompt);
-    g.sampling.temperature = 0.0f;
-    g.sampling.repeat_penalty = 1.0f;
-    g.num_predict = n;
-    return g;
+    return testing::greedy_request(std::move(prompt), n);
   }
   // The reference: the model driven directly, one sequence, argmax at every step.
   std::vector<int32_t> reference_greedy(const Runner& r, const std::vector<int32_t>& prompt, int n) {
