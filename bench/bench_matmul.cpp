@@ -1,7 +1,8 @@
 // mul_mat through the CPU matmul seam (gemm.h), per weight dtype, at the decode shape
 // (1 x 2048 -> 8192) and the prefill shape (512 x 2048 -> 8192), on 1 and 2 threads.
 // BM_DecodeVsBandwidth alternates the decode shape with the memory-read probe (bandwidth_probe.h)
-// in the same process and prints the kernel's weight GB/s as a fraction of the probe's.
+// in the same process and prints the kernel's weight GB/s as a fraction of the probe's;
+// BM_DecodeBatch prints the time per activation row of 2..8-row decode batches relative to one row.
 // Each iteration packs the activations (split across threads) and computes all tiles, as the
 // CPU mul_mat op does. Decode rotates over enough weight copies (>= 128 MiB) that the weights
 // come from DRAM, as in a real model. Counters: GB/s (weight bytes / s), GFLOP/s.
@@ -196,8 +197,68 @@ void BM_DecodeVsBandwidth(benchmark::State& state) {
   state.SetLabel(std::string(corral::dtype_name(t)) + " decode vs read probe " + std::string(isa_name(isa)));
 }
 
+// Small batches of sequences decoding together (the server's NUM_PARALLEL): cols = 1, 2, 4, 8
+// activation rows at the decode shape, weights from DRAM. Each iteration runs one decode (cols = 1)
+// and then the batch over the next weight copies, on the same threads, so machine noise hits both.
+// Counters: ms per batch call, per_row_vs_1 = (batch time / cols) / single-row time (1 / the
+// aggregate speedup over one stream; issue 7 asks for 4 streams at >= 2x one: <= 0.5 at cols = 4).
+void BM_DecodeBatch(benchmark::State& state) {
+  const DType t = static_cast<DType>(state.range(0));
+  const int64_t cols = state.range(1);
+  const int threads = static_cast<int>(state.range(2));
+  const Isa isa = bench_isa();
+  const size_t one = *corral::dtype_row_bytes(t, kK) * kN;
+  const int copies = static_cast<int>(std::max<size_t>(2, (kColdBytes + one - 1) / one));
+  const Weights& w = weights(t, copies);
+  std::vector<float> x(cols * kK);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (auto& v : x) v = nd(rng);
+  const size_t xr = activation_row_bytes(t, kK);
+  std::vector<uint8_t> xq(xr * cols);
+  std::vector<float> c(cols * kN);
+  corral::bench::SpinPool pool(threads);
+  int copy = 0;
+  auto call = [&](int64_t n) {
+    const uint8_t* wm = w.copies[copy].get();
+    copy = (copy + 1) % copies;
+    pool.run([&](int tid) {
+      for (int64_t j = n * tid / threads; j < n * (tid + 1) / threads; ++j) {
+        pack_activations(isa, t, x.data() + j * kK, kK, xq.data() + j * xr);
+      }
+    });
+    pool.run([&](int tid) {
+      const int64_t i0 = kN * tid / threads, i1 = kN * (tid + 1) / threads;
+      matmul_tile(isa, t, kK, wm, w.row_bytes, xq.data(), xr, c.data(), kN, i0, i1, 0, n);
+    });
+  };
+  double single_s = 0, batch_s = 0;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    call(1);
+    auto t1 = std::chrono::steady_clock::now();
+    call(cols);
+    auto t2 = std::chrono::steady_clock::now();
+    single_s += std::chrono::duration<double>(t1 - t0).count();
+    const double dt = std::chrono::duration<double>(t2 - t1).count();
+    batch_s += dt;
+    state.SetIterationTime(dt);
+    benchmark::DoNotOptimize(c.data());
+  }
+  const double iters = static_cast<double>(state.iterations());
+  state.counters["ms_1row"] = single_s / iters * 1e3;
+  state.counters["ms_batch"] = batch_s / iters * 1e3;
+  state.counters["per_row_vs_1"] = (batch_s / static_cast<double>(cols)) / single_s;
+  state.SetLabel(std::string(corral::dtype_name(t)) + " decode x" + std::to_string(cols) + " " + std::string(isa_name(isa)));
+}
+
 }  // namespace
 
+BENCHMARK(BM_DecodeBatch)
+    ->ArgsProduct({{static_cast<int64_t>(DType::kQ4_0), static_cast<int64_t>(DType::kQ4_K), static_cast<int64_t>(DType::kQ8_0),
+                    static_cast<int64_t>(DType::kQ6_K)},
+                   {1, 2, 4, 8}, {2}})
+    ->UseManualTime()->Unit(benchmark::kMillisecond)->ArgNames({"dtype", "cols", "threads"});
 BENCHMARK(BM_DecodeVsBandwidth)
     ->ArgsProduct({{static_cast<int64_t>(DType::kQ4_0), static_cast<int64_t>(DType::kQ4_K), static_cast<int64_t>(DType::kQ8_0)}, {1, 2}})
     ->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(2.0)->ArgNames({"dtype", "threads"});

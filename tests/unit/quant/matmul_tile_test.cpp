@@ -173,8 +173,10 @@ std::vector<double> abs_reference(const Problem& p, const std::vector<uint8_t>& 
   return c;
 }
 
-// The decode shape: one to three activation rows take the fused matrix-vector kernels. Odd weight
-// row counts (passes of 4 with remainders), k of one block and of many blocks, tiles at offsets.
+// The decode shape: one to eight activation rows (a few sequences decoding together) take the fused
+// matrix-vector kernels (up to three for float weights). Odd weight row counts (passes of 4 or 2
+// with remainders), activation rows in passes of 4 with remainders, k of one block and of many
+// blocks, tiles at offsets.
 // Every output is checked on its own: |error| <= 1e-6 * sum |w * x| (float32 accumulation of a
 // few hundred terms stays near 1e-7; a wrong scale, level or offset is off by whole terms).
 TEST_P(MatmulTile, FewActivationRowsMatchDoubleReference) {
@@ -183,7 +185,7 @@ TEST_P(MatmulTile, FewActivationRowsMatchDoubleReference) {
   const std::vector<int64_t> ks = bs == 1 ? std::vector<int64_t>{8, 16, 77, 1040} : std::vector<int64_t>{bs, 11 * bs};
   uint32_t seed = 100;
   for (int64_t k : ks) {
-    for (int64_t n : {1, 2, 3}) {
+    for (int64_t n : {1, 2, 3, 4, 5, 8}) {
       const Problem p = make_problem(type, {23, n, k}, seed++);
       const std::vector<uint8_t> xq = pack_all(isa, p);
       const std::vector<double> ref = reference(p, xq), mag = abs_reference(p, xq);
@@ -205,6 +207,26 @@ TEST_P(MatmulTile, FewActivationRowsMatchDoubleReference) {
         }
       }
     }
+  }
+}
+
+// Sequences decoding in one batch get the bits each gets alone: where the fused matrix-vector path
+// takes n activation rows, every output column equals that row's own single-row tile exactly.
+TEST_P(MatmulTile, BatchedRowsEqualSingleRows) {
+  const auto [type, isa] = GetParam();
+  const int64_t bs = dtype_traits(type).block_size;
+  const int64_t k = bs == 1 ? 77 : 7 * bs;
+  for (int64_t n : {2, 3, 4, 6, 8}) {
+    if (!matmul_is_gemv(isa, type, n)) continue;
+    const Problem p = make_problem(type, {21, n, k}, 300 + static_cast<uint32_t>(n));
+    const std::vector<uint8_t> xq = pack_all(isa, p);
+    const size_t xr = activation_row_bytes(type, k);
+    std::vector<float> batch(21 * n), one(21 * n);
+    matmul_tile(isa, type, k, p.w.data(), p.w_row, xq.data(), xr, batch.data(), 21, 0, 21, 0, n);
+    for (int64_t j = 0; j < n; ++j) {
+      matmul_tile(isa, type, k, p.w.data(), p.w_row, xq.data(), xr, one.data(), 21, 0, 21, j, j + 1);
+    }
+    for (size_t i = 0; i < batch.size(); ++i) ASSERT_EQ(batch[i], one[i]) << "n=" << n << " column " << i / 21 << " row " << i % 21;
   }
 }
 

@@ -10,9 +10,9 @@
 
 namespace corral::cpu {
 
-// Tiles with at most this many activation rows run the x86 fused matrix-vector kernels
+// Tiles with at most this many activation rows (3 for float weights) run the x86 fused matrix-vector kernels
 // (x86_gemv_impl.h) for the dtypes matmul_is_gemv lists.
-constexpr int64_t kGemvMaxCols = 3;
+constexpr int64_t kGemvMaxCols = 8;
 
 struct TileArgs {
   int64_t k;
