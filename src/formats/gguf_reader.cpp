@@ -67,7 +67,12 @@ class GgufParser {
   template <typename... Args>
   Status fail(StatusCode code, uint64_t at, std::string_view where, const char* field, const char* fmt,
               Args&&... args) const {
-    std::string reason = format_string(fmt, std::forward<Args>(args)...);
+    std::string reason;
+    if constexpr (sizeof...(Args) == 0) {
+      reason = fmt;  // a plain message: no format pass (and no -Wformat-security)
+    } else {
+      reason = format_string(fmt, std::forward<Args>(args)...);
+    }
     std::string msg = "gguf: ";
     if (!where.empty()) {
       msg += where;

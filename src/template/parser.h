@@ -27,7 +27,4 @@ Result<std::shared_ptr<TreeSet>> parse_template(std::string_view text, const Par
 // "LINE:COL" of a byte offset; COL counts bytes from the start of the line, from 0, as Go does.
 std::string line_col(std::string_view text, size_t pos);
 
-// Go string/char literal decoding (strconv.Unquote / UnquoteChar). False on invalid syntax.
-bool go_unquote(std::string_view lit, std::string* out);
-
 }  // namespace corral::tmpl
