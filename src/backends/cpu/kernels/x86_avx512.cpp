@@ -26,111 +26,78 @@ namespace corral::cpu::avx512 {
 #include "backends/cpu/kernels/x86_gemv_impl.h"
 #undef CORRAL_GEMV_VNNI
 #include "backends/cpu/kernels/x86_gemm_k_vnni.h"
+#include "backends/cpu/kernels/x86_gemm_32_vnni.h"
 
 namespace {
 
 constexpr int kRows = 4;  // weight rows per register tile
-constexpr int kCols = 2;  // activation rows per register tile (quantized)
+#define CORRAL_PRAGMA(x) _Pragma(#x)
+#define CORRAL_UNROLL(n) CORRAL_PRAGMA(GCC unroll n)
 
-inline __m512i load64(const void* p) { return _mm512_loadu_si512(p); }
+// Whether the GEMV's scalar min-term sum `accm += m * s` is contracted into one FMA (GCC's
+// default -ffp-contract=fast in C++ does so with -mfma); the GEMM must round the same way.
+constexpr bool kMinFma = true;
 
-// Activation rows of a 32-element format unpacked once per tile for the microkernel: per pair
-// of blocks, 64 bytes of levels, 16 float scales (8 per block) and 16 int32 offset corrections
-// (-offset * sums of 4 levels) or, for the min formats, 16 floats (scale * sums of 4 levels).
-struct ActPanel32 {
-  const uint8_t* q;
-  const float* d;
-  const int32_t* corr;
-  const float* fsum;
-};
-
-__attribute__((target("avx512vnni"))) void unpack_act32(const BlockQ8_0* x, int64_t nb, int offset, bool with_min,
-                                                        uint8_t* q, float* d, int32_t* corr, float* fsum) {
-  const __m512i off = _mm512_set1_epi8(static_cast<char>(offset));
-  for (int64_t b = 0; b < nb; b += 2) {
-    const bool pair = b + 1 < nb;
-    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
-    const __m256i hi = pair ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b + 1].qs)) : _mm256_setzero_si256();
-    const __m512i a = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-    const float d0 = half_to_float(x[b].d);
-    const float d1 = pair ? half_to_float(x[b + 1].d) : 0.0f;
-    const __m512 da = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(d0)), _mm256_set1_ps(d1), 1);
-    _mm512_storeu_si512(q + 32 * b, a);
-    _mm512_storeu_ps(d + 8 * b, da);
-    const __m512i zero = _mm512_setzero_si512();
-    _mm512_storeu_si512(corr + 8 * b, _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, off, a)));
-    if (with_min) {  // the F16 block sums s after the blocks (pack_q8_0), in lane 0 of each block
-      const uint16_t* s = reinterpret_cast<const uint16_t*>(x + nb);
-      for (int t = 0; t < 16; ++t) fsum[8 * b + t] = 0.0f;
-      fsum[8 * b] = half_to_float(s[b]);
-      if (pair) fsum[8 * b + 8] = half_to_float(s[b + 1]);
-    }
-  }
-}
-
-// Weights with a block min (Q4_1, Q5_1): one block per 256-bit step, accumulated per lane in
-// block order, and the min terms m * s summed apart -- llama.cpp's Q4_1 x Q8_1 dot, so prefill
-// gives the same bits as the peer (and as corral's decode kernel).
-template <int R, int C>
-__attribute__((target("avx512vnni,avx512vl"))) void micro32_min(const Panel32* w, const ActPanel32* x, int64_t nb, float* c,
-                                                                size_t ldc) {
-  __m256 acc[R][C];
-  float summ[R][C] = {};
-  for (int r = 0; r < R; ++r)
-    for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
+// Weights with a block min (Q4_1, Q5_1), bit-identical to the GEMV (rows32 in x86_gemv_impl.h)
+// and so to llama.cpp's Q4_1 x Q8_1 dot: per row, 8 float lanes of 4-element integer dots
+// accumulated in block order (fma with d * da), the min terms m * s summed apart in block order.
+// A 512-bit register holds a pair of weight rows (block b of row 2p | of row 2p + 1) against the
+// activation block broadcast to both halves; the min terms of 4 rows x 4 columns share one
+// register (lane 4r + j). P row pairs (1..2) x C activation rows (1..4); w has 4 rows.
+template <int P, int C>
+__attribute__((target("avx512vnni"))) void micro32_min(const Panel32* w, const BlockQ8_0* const* x, const float* const* xd,
+                                                       const float* xs, size_t xs_stride, int64_t nb, float* c, size_t ldc) {
+  __m512 acc[P][C];
+  CORRAL_UNROLL(4)
+  for (int p = 0; p < P; ++p)
+    CORRAL_UNROLL(4)
+    for (int j = 0; j < C; ++j) acc[p][j] = _mm512_setzero_ps();
+  __m512 summ = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
-    for (int r = 0; r < R; ++r) {
-      const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].q + 32 * b));
-      const __m256 dw = _mm256_loadu_ps(w[r].dw + 8 * b);
-      const float m = w[r].m[8 * b];
-      for (int j = 0; j < C; ++j) {
-        const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j].q + 32 * b));
-        const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wq, xq);
-        acc[r][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, _mm256_loadu_ps(x[j].d + 8 * b)), acc[r][j]);
-        summ[r][j] += m * x[j].fsum[8 * b];
+    __m512i wq[P];
+    __m512 dw[P];
+    CORRAL_UNROLL(4)
+    for (int p = 0; p < P; ++p) {
+      wq[p] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[2 * p].q + 32 * b))),
+                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[2 * p + 1].q + 32 * b)), 1);
+      dw[p] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(w[2 * p].dw + 8 * b)),
+                                 _mm256_loadu_ps(w[2 * p + 1].dw + 8 * b), 1);
+    }
+    CORRAL_UNROLL(4)
+    for (int j = 0; j < C; ++j) {
+      const __m512i a = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j][b].qs)));
+      const __m512 da = _mm512_set1_ps(xd[j][b]);
+      CORRAL_UNROLL(4)
+      for (int p = 0; p < P; ++p) {
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wq[p], a);
+        acc[p][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw[p], da), acc[p][j]);
       }
     }
+    // Lane 4r + j: m of row r times s of column j (rows past 2P and columns past C are ignored).
+    const __m512 m01 = _mm512_insertf32x4(_mm512_castps128_ps512(_mm_loadu_ps(w[0].m + 8 * b)), _mm_loadu_ps(w[1].m + 8 * b), 1);
+    const __m512 mv = _mm512_insertf32x4(_mm512_insertf32x4(m01, _mm_loadu_ps(w[2].m + 8 * b), 2), _mm_loadu_ps(w[3].m + 8 * b), 3);
+    const __m512 sv = _mm512_broadcast_f32x4(_mm_loadu_ps(xs + b * xs_stride));
+    summ = kMinFma ? _mm512_fmadd_ps(mv, sv, summ) : _mm512_add_ps(summ, _mm512_mul_ps(mv, sv));
   }
-  for (int r = 0; r < R; ++r) {
+  alignas(64) float sm[16];
+  _mm512_store_ps(sm, summ);
+  CORRAL_UNROLL(4)
+  for (int p = 0; p < P; ++p) {
+    CORRAL_UNROLL(4)
     for (int j = 0; j < C; ++j) {
-      __m128 s = _mm_add_ps(_mm256_extractf128_ps(acc[r][j], 1), _mm256_castps256_ps128(acc[r][j]));
-      s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-      s = _mm_add_ss(s, _mm_movehdup_ps(s));
-      c[j * ldc + r] = _mm_cvtss_f32(s) + summ[r][j];
+      c[j * ldc + 2 * p] = gemv::hsum8(_mm512_castps512_ps256(acc[p][j])) + sm[4 * (2 * p) + j];
+      c[j * ldc + 2 * p + 1] = gemv::hsum8(_mm512_extractf32x8_ps(acc[p][j], 1)) + sm[4 * (2 * p + 1) + j];
     }
   }
 }
 
-// R weight rows x C activation rows of a 32-element format; two blocks per 512-bit step. The
-// register-tile loops are unrolled explicitly (GCC -O2 otherwise keeps acc[][] in memory).
-template <int R, int C, bool kMin>
-__attribute__((target("avx512vnni"))) void micro32(const Panel32* w, const ActPanel32* x, int64_t nb, float* c, size_t ldc) {
-  __m512 acc[R][C];
-  _Pragma("GCC unroll 4")
-  for (int r = 0; r < R; ++r)
-    _Pragma("GCC unroll 4")
-    for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
-  for (int64_t b = 0; b < nb; b += 2) {
-    _Pragma("GCC unroll 4")
-    for (int r = 0; r < R; ++r) {
-      const __m512i wq = load64(w[r].q + 32 * b);
-      const __m512 dw = _mm512_loadu_ps(w[r].dw + 8 * b);
-      _Pragma("GCC unroll 4")
-      for (int j = 0; j < C; ++j) {
-        const __m512i dot = _mm512_dpbusd_epi32(load64(x[j].corr + 8 * b), wq, load64(x[j].q + 32 * b));
-        acc[r][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw, _mm512_loadu_ps(x[j].d + 8 * b)), acc[r][j]);
-      }
-      if constexpr (kMin) {
-        const __m512 m = _mm512_loadu_ps(w[r].m + 8 * b);
-        _Pragma("GCC unroll 4")
-        for (int j = 0; j < C; ++j) acc[r][j] = _mm512_fmadd_ps(_mm512_loadu_ps(x[j].fsum + 8 * b), m, acc[r][j]);
-      }
-    }
-  }
-  _Pragma("GCC unroll 4")
-  for (int r = 0; r < R; ++r)
-    _Pragma("GCC unroll 4")
-    for (int j = 0; j < C; ++j) c[j * ldc + r] = _mm512_reduce_add_ps(acc[r][j]);
+// Calls fn.template operator()<C>() for runtime c in 1..MaxC.
+template <int MaxC, typename Fn>
+void dispatch_c(int c, Fn&& fn) {
+  if constexpr (MaxC >= 4) { if (c == 4) return fn.template operator()<4>(); }
+  if constexpr (MaxC >= 3) { if (c == 3) return fn.template operator()<3>(); }
+  if constexpr (MaxC >= 2) { if (c == 2) return fn.template operator()<2>(); }
+  return fn.template operator()<1>();
 }
 
 // Float weights (already converted) x float activations; 16 elements per step.
@@ -190,39 +157,62 @@ void dispatch_rc(int r, int c, Fn&& fn) {
   }
 }
 
-void tile32(DType t, const TileArgs& a) {
+// Q4_1 / Q5_1 tiles: each group of 4 weight rows decoded once per tile and reused by every
+// group of 4 activation rows; the activation scales and F16 block sums converted once per tile.
+void tile32_min(DType t, const TileArgs& a) {
   constexpr int kCols32 = 4;
+  struct Scratch {
+    std::vector<uint8_t> q;
+    std::vector<float> dw, m, xd, xs;
+  };
+  thread_local Scratch s;
   const int64_t nb = a.k / 32;
-  const bool has_min = t == DType::kQ4_1 || t == DType::kQ5_1;
-  const int offset = offset_of(t, false);
-  const size_t qn = static_cast<size_t>(a.k) + 64, fn = static_cast<size_t>(a.k / 4) + 16;
-  std::vector<uint8_t> qbuf(kRows * qn, 0);
-  std::vector<float> dbuf(kRows * fn, 0.0f), mbuf(has_min ? kRows * fn : 0, 0.0f);
-  Panel32 p[kRows];
-  for (int r = 0; r < kRows; ++r) p[r] = {qbuf.data() + r * qn, dbuf.data() + r * fn, has_min ? mbuf.data() + r * fn : nullptr};
-  // The tile's activation rows, unpacked once and reused by every group of weight rows.
-  const size_t rows = static_cast<size_t>(a.j1 - a.j0);
-  std::vector<uint8_t> aq(rows * qn);
-  std::vector<float> ad(rows * fn), af(has_min ? rows * fn : 0);
-  std::vector<int32_t> ac(rows * fn);
-  std::vector<ActPanel32> act(rows);
-  for (size_t j = 0; j < rows; ++j) {
+  const size_t qn = static_cast<size_t>(a.k), fn = static_cast<size_t>(a.k / 4);
+  const size_t cols = static_cast<size_t>(a.j1 - a.j0), xs_stride = cols + kCols32;
+  s.q.resize(kRows * qn);
+  s.dw.resize(kRows * fn);
+  s.m.resize(kRows * fn);
+  s.xd.resize(cols * static_cast<size_t>(nb));
+  s.xs.resize(static_cast<size_t>(nb) * xs_stride);
+  for (size_t j = 0; j < cols; ++j) {
     const auto* x = reinterpret_cast<const BlockQ8_0*>(a.xq + (a.j0 + static_cast<int64_t>(j)) * a.xq_row_bytes);
-    unpack_act32(x, nb, offset, has_min, aq.data() + j * qn, ad.data() + j * fn, ac.data() + j * fn,
-                 has_min ? af.data() + j * fn : nullptr);
-    act[j] = {aq.data() + j * qn, ad.data() + j * fn, ac.data() + j * fn, has_min ? af.data() + j * fn : nullptr};
+    const uint16_t* sums = reinterpret_cast<const uint16_t*>(x + nb);  // F16 block sums (pack_q8_0)
+    for (int64_t b = 0; b < nb; ++b) {
+      s.xd[j * static_cast<size_t>(nb) + static_cast<size_t>(b)] = half_to_float(x[b].d);
+      s.xs[static_cast<size_t>(b) * xs_stride + j] = half_to_float(sums[b]);
+    }
   }
+  Panel32 p[kRows];
+  for (int r = 0; r < kRows; ++r) p[r] = {s.q.data() + r * qn, s.dw.data() + r * fn, s.m.data() + r * fn};
   for (int64_t i = a.i0; i < a.i1; i += kRows) {
     const int nr = static_cast<int>(std::min<int64_t>(kRows, a.i1 - i));
     for (int r = 0; r < nr; ++r) decode_row32(t, a.w + (i + r) * a.w_row_bytes, nb, p[r], false);
+    // Rows past the tile read the last real row; their outputs are not stored.
+    Panel32 w[kRows];
+    for (int r = 0; r < kRows; ++r) w[r] = p[std::min(r, nr - 1)];
     for (int64_t j = a.j0; j < a.j1; j += kCols32) {
       const int nc = static_cast<int>(std::min<int64_t>(kCols32, a.j1 - j));
-      const ActPanel32* x = act.data() + (j - a.j0);
+      const BlockQ8_0* x[kCols32];
+      const float* xd[kCols32];
+      for (int cc = 0; cc < nc; ++cc) {
+        x[cc] = reinterpret_cast<const BlockQ8_0*>(a.xq + (j + cc) * a.xq_row_bytes);
+        xd[cc] = s.xd.data() + static_cast<size_t>(j - a.j0 + cc) * static_cast<size_t>(nb);
+      }
+      const float* xs = s.xs.data() + (j - a.j0);
       float* out = a.c + j * a.ldc + i;
-      dispatch_rc<kCols32>(nr, nc, [&]<int R, int C>() {
-        if (has_min) micro32_min<R, C>(p, x, nb, out, a.ldc);
-        else micro32<R, C, false>(p, x, nb, out, a.ldc);
-      });
+      if (nr <= 2) {
+        alignas(64) float tmp[kCols32 * 2];
+        dispatch_c<kCols32>(nc, [&]<int C>() { micro32_min<1, C>(w, x, xd, xs, xs_stride, nb, tmp, 2); });
+        for (int cc = 0; cc < nc; ++cc)
+          for (int r = 0; r < nr; ++r) out[cc * a.ldc + r] = tmp[cc * 2 + r];
+      } else if (nr == 4) {
+        dispatch_c<kCols32>(nc, [&]<int C>() { micro32_min<2, C>(w, x, xd, xs, xs_stride, nb, out, a.ldc); });
+      } else {
+        alignas(64) float tmp[kCols32 * 4];
+        dispatch_c<kCols32>(nc, [&]<int C>() { micro32_min<2, C>(w, x, xd, xs, xs_stride, nb, tmp, 4); });
+        for (int cc = 0; cc < nc; ++cc)
+          for (int r = 0; r < nr; ++r) out[cc * a.ldc + r] = tmp[cc * 4 + r];
+      }
     }
   }
 }
@@ -292,7 +282,8 @@ void matmul_tile(DType weight, const TileArgs& a) {
       break;
   }
   if (!detect_cpu_features().avx512_vnni) return avx2::matmul_tile(weight, a);
-  if (dtype_traits(weight).block_size == 32) return tile32(weight, a);
+  if (weight == DType::kQ4_0 || weight == DType::kQ5_0 || weight == DType::kQ8_0) return g32::run(weight, a);
+  if (dtype_traits(weight).block_size == 32) return tile32_min(weight, a);
   return kgemm::run(weight, a);
 }
 
