@@ -215,32 +215,7 @@ CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const uint8_t* x, si
 
 #include "backends/cpu/kernels/x86_gemv_kquants.h"
 
-// ---- F32 and BF16 weights (F32 / BF16 activations) ----
-
-template <int R>
-inline void rows_f32(const uint8_t* w, size_t wrb, const float* x, int64_t k, float* out, size_t ostride) {
-  __m256 acc0[R], acc1[R];
-  CORRAL_GEMV_UNROLL
-  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
-  int64_t e = 0;
-  for (; e + 16 <= k; e += 16) {
-    const __m256 x0 = _mm256_loadu_ps(x + e), x1 = _mm256_loadu_ps(x + e + 8);
-    CORRAL_GEMV_UNROLL
-    for (int r = 0; r < R; ++r) {
-      const auto* f = reinterpret_cast<const float*>(w + r * wrb) + e;
-      prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(f), wrb);
-      acc0[r] = _mm256_fmadd_ps(_mm256_loadu_ps(f), x0, acc0[r]);
-      acc1[r] = _mm256_fmadd_ps(_mm256_loadu_ps(f + 8), x1, acc1[r]);
-    }
-  }
-  CORRAL_GEMV_UNROLL
-  for (int r = 0; r < R; ++r) {
-    const auto* f = reinterpret_cast<const float*>(w + r * wrb);
-    float s = hsum8(_mm256_add_ps(acc0[r], acc1[r]));
-    for (int64_t t = e; t < k; ++t) s += f[t] * x[t];
-    out[r * ostride] = s;
-  }
-}
+// ---- Float weights (F32, F16, BF16) x float activations (F32, or BF16 for BF16) ----
 
 // 8 bf16 values -> 8 floats (bf16 is the high half of an f32).
 inline __m256 bf16x8(const uint16_t* p) {
@@ -253,54 +228,48 @@ inline float bf16_1(uint16_t h) {
   return f;
 }
 
-template <int R>
-inline void rows_bf16(const uint8_t* w, size_t wrb, const uint16_t* x, int64_t k, float* out, size_t ostride) {
+// Loaders: element type, 8 elements -> 8 floats, one element -> float.
+struct LoadF32 {
+  using T = float;
+  static __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+  static float one(float v) { return v; }
+};
+struct LoadF16 {
+  using T = uint16_t;
+  static __m256 load8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+  static float one(uint16_t h) { return half_to_float(h); }
+};
+struct LoadBF16 {
+  using T = uint16_t;
+  static __m256 load8(const uint16_t* p) { return bf16x8(p); }
+  static float one(uint16_t h) { return bf16_1(h); }
+};
+
+// out[r * ostride] = dot(weight row r, x) for R float rows: W loads the weights, X the activations;
+// two accumulators of 8 lanes per row, the tail (k % 16) in scalar.
+template <typename W, typename X, int R>
+inline void rows_float(const uint8_t* w, size_t wrb, const typename X::T* x, int64_t k, float* out, size_t ostride) {
+  using WT = typename W::T;
   __m256 acc0[R], acc1[R];
   CORRAL_GEMV_UNROLL
   for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
   int64_t e = 0;
   for (; e + 16 <= k; e += 16) {
-    const __m256 x0 = bf16x8(x + e), x1 = bf16x8(x + e + 8);
+    const __m256 x0 = X::load8(x + e), x1 = X::load8(x + e + 8);
     CORRAL_GEMV_UNROLL
     for (int r = 0; r < R; ++r) {
-      const auto* h = reinterpret_cast<const uint16_t*>(w + r * wrb) + e;
-      if (e % 32 == 0) prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(h), wrb);
-      acc0[r] = _mm256_fmadd_ps(bf16x8(h), x0, acc0[r]);
-      acc1[r] = _mm256_fmadd_ps(bf16x8(h + 8), x1, acc1[r]);
+      const WT* h = reinterpret_cast<const WT*>(w + r * wrb) + e;
+      // One prefetch per 64-byte line of weights.
+      if ((e * static_cast<int64_t>(sizeof(WT))) % 64 == 0) prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(h), wrb);
+      acc0[r] = _mm256_fmadd_ps(W::load8(h), x0, acc0[r]);
+      acc1[r] = _mm256_fmadd_ps(W::load8(h + 8), x1, acc1[r]);
     }
   }
   CORRAL_GEMV_UNROLL
   for (int r = 0; r < R; ++r) {
-    const auto* h = reinterpret_cast<const uint16_t*>(w + r * wrb);
+    const WT* h = reinterpret_cast<const WT*>(w + r * wrb);
     float s = hsum8(_mm256_add_ps(acc0[r], acc1[r]));
-    for (int64_t t = e; t < k; ++t) s += bf16_1(h[t]) * bf16_1(x[t]);
-    out[r * ostride] = s;
-  }
-}
-
-// ---- F16 weights x F32 activations ----
-
-template <int R>
-inline void rows_f16(const uint8_t* w, size_t wrb, const float* x, int64_t k, float* out, size_t ostride) {
-  __m256 acc0[R], acc1[R];
-  CORRAL_GEMV_UNROLL
-  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
-  int64_t e = 0;
-  for (; e + 16 <= k; e += 16) {
-    const __m256 x0 = _mm256_loadu_ps(x + e), x1 = _mm256_loadu_ps(x + e + 8);
-    CORRAL_GEMV_UNROLL
-    for (int r = 0; r < R; ++r) {
-      const auto* h = reinterpret_cast<const uint16_t*>(w + r * wrb) + e;
-      if (e % 32 == 0) prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(h), wrb);
-      acc0[r] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h))), x0, acc0[r]);
-      acc1[r] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 8))), x1, acc1[r]);
-    }
-  }
-  CORRAL_GEMV_UNROLL
-  for (int r = 0; r < R; ++r) {
-    const auto* h = reinterpret_cast<const uint16_t*>(w + r * wrb);
-    float s = hsum8(_mm256_add_ps(acc0[r], acc1[r]));
-    for (int64_t t = e; t < k; ++t) s += half_to_float(h[t]) * x[t];
+    for (int64_t t = e; t < k; ++t) s += W::one(h[t]) * X::one(x[t]);
     out[r * ostride] = s;
   }
 }
@@ -382,17 +351,17 @@ inline bool run(DType t, const TileArgs& a) {
       return true;
     case DType::kF32:
       for_tile<DType::kF32>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_f32<R>(w, wrb, reinterpret_cast<const float*>(x), a.k, o, 1);
+        rows_float<LoadF32, LoadF32, R>(w, wrb, reinterpret_cast<const float*>(x), a.k, o, 1);
       });
       return true;
     case DType::kBF16:
       for_tile<DType::kBF16>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_bf16<R>(w, wrb, reinterpret_cast<const uint16_t*>(x), a.k, o, 1);
+        rows_float<LoadBF16, LoadBF16, R>(w, wrb, reinterpret_cast<const uint16_t*>(x), a.k, o, 1);
       });
       return true;
     case DType::kF16:
       for_tile<DType::kF16>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_f16<R>(w, wrb, reinterpret_cast<const float*>(x), a.k, o, 1);
+        rows_float<LoadF16, LoadF32, R>(w, wrb, reinterpret_cast<const float*>(x), a.k, o, 1);
       });
       return true;
     default:
