@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <cstdio>
+
 #include "server/server.h"
 
 namespace corral::cli {
@@ -60,7 +62,58 @@ Result<nlohmann::json> to_json(const httplib::Result& r, const std::string& url)
 
 }  // namespace
 
+Result<std::optional<ApiClient>> ApiClient::connect_if_running(const EnvConfig& env) {
+  CORRAL_ASSIGN_OR_RETURN(ApiClient client, from_env(env));
+  httplib::Result r = client.impl_->http.Get("/api/version");
+  if (!r || r->status != 200) return std::optional<ApiClient>();
+  return std::optional<ApiClient>(std::move(client));
+}
+
 Result<nlohmann::json> ApiClient::get(const std::string& path) { return to_json(impl_->http.Get(path), url_); }
+
+Result<nlohmann::json> ApiClient::del(const std::string& path, const nlohmann::json& body) {
+  return to_json(impl_->http.Delete(path, body.dump(), "application/json"), url_);
+}
+
+Result<bool> ApiClient::exists(const std::string& path) {
+  httplib::Result r = impl_->http.Head(path);
+  if (!r) return unreachable(url_, r.error());
+  if (r->status == 200) return true;
+  if (r->status == 404) return false;
+  return reply_status(r->status, r->body);
+}
+
+Status ApiClient::post_file(const std::string& path, const std::string& file_path) {
+  std::FILE* f = std::fopen(file_path.c_str(), "rb");
+  if (f == nullptr) return io_error("cannot open %s for upload", file_path.c_str());
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  std::fseek(f, 0, SEEK_SET);
+  if (size < 0) {
+    std::fclose(f);
+    return io_error("cannot read the size of %s", file_path.c_str());
+  }
+  bool read_failed = false;
+  httplib::Result r = impl_->http.Post(
+      path, static_cast<size_t>(size),
+      [&](size_t offset, size_t length, httplib::DataSink& sink) {
+        char buf[1 << 16];
+        if (std::fseek(f, static_cast<long>(offset), SEEK_SET) != 0) {
+          read_failed = true;
+          return false;
+        }
+        const size_t n = std::fread(buf, 1, std::min(length, sizeof buf), f);
+        if (n == 0) {
+          read_failed = true;
+          return false;
+        }
+        return sink.write(buf, n);
+      },
+      "application/octet-stream");
+  std::fclose(f);
+  if (read_failed) return io_error("reading %s for upload failed", file_path.c_str());
+  return to_json(r, url_).status();
+}
 
 Result<nlohmann::json> ApiClient::post(const std::string& path, const nlohmann::json& body) {
   return to_json(impl_->http.Post(path, body.dump(), "application/json"), url_);

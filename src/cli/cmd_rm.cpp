@@ -1,4 +1,6 @@
-// corral rm NAME...: removes models (their manifests), then prunes blobs no model uses.
+// corral rm NAME...: removes models. With a server at CORRAL_HOST, DELETE /api/delete for each
+// (the server unloads the model and prunes its blobs); else the manifests are removed from the
+// store in this process, then blobs no model uses are pruned.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -6,25 +8,44 @@
 
 #include "cli/commands.h"
 #include "cli/store_cmds.h"
+#if CORRAL_WITH_SERVER
+#include "cli/client.h"
+#endif
 
 namespace corral::cli {
+namespace {
+
+Status remove_local(store::Store& st, const std::string& n) {
+  CORRAL_ASSIGN_OR_RETURN(store::ModelName name, st.parse_name(n));
+  if (!st.has_model(name)) return not_found("model '%s' not found", n.c_str());
+  return st.remove(name, /*prune=*/true);
+}
+
+}  // namespace
 
 Command add_rm_command(CLI::App& app) {
   auto names = std::make_shared<std::vector<std::string>>();
   CLI::App* sub = app.add_subcommand("rm", "Remove models from the local store");
   sub->add_option("names", *names, "Model names")->required();
   return {sub, [names](Runtime& runtime) -> int {
-    auto st = open_store(runtime);
-    if (!st.ok()) return print_error(st.status());
+    std::function<Status(const std::string&)> remove;
+#if CORRAL_WITH_SERVER
+    auto client = ApiClient::connect_if_running(runtime.env());
+    if (!client.ok()) return print_error(client.status());
+    if (*client) {
+      remove = [&client](const std::string& n) { return (*client)->del("/api/delete", {{"model", n}}).status(); };
+    }
+#endif
+    std::optional<store::Store> st;
+    if (!remove) {
+      auto opened = open_store(runtime);
+      if (!opened.ok()) return print_error(opened.status());
+      st.emplace(std::move(opened).value());
+      remove = [&st](const std::string& n) { return remove_local(*st, n); };
+    }
     int rc = 0;
     for (const std::string& n : *names) {
-      auto name = st->parse_name(n);
-      if (!name.ok()) { rc = print_error(name.status()); continue; }
-      if (!st->has_model(*name)) {
-        rc = print_error(not_found("model '%s' not found", n.c_str()));
-        continue;
-      }
-      Status s = st->remove(*name, /*prune=*/true);
+      Status s = remove(n);
       if (!s.ok()) { rc = print_error(s); continue; }
       std::printf("deleted '%s'\n", n.c_str());
     }

@@ -58,7 +58,9 @@ std::unique_ptr<Runner> Scheduler::erase_locked(const std::shared_ptr<Entry>& en
   return std::move(entry->runner);
 }
 
-Result<std::unique_ptr<Scheduler::Lease>> Scheduler::acquire(const ModelSpec& spec, const std::atomic<bool>* cancel) {
+Result<std::unique_ptr<Scheduler::Lease>> Scheduler::acquire(const ModelSpec& requested, const std::atomic<bool>* cancel) {
+  ModelSpec spec = requested;
+  if (spec.num_thread == options_.default_num_thread) spec.num_thread = 0;
   std::unique_lock<std::mutex> lock(mu_);
   if (in_flight_ >= options_.max_queue) {
     return unavailable("server busy, please try again: maximum pending requests (%d) exceeded", options_.max_queue);
@@ -85,7 +87,8 @@ Result<std::unique_ptr<Scheduler::Lease>> Scheduler::acquire(const ModelSpec& sp
         wait();
         continue;
       }
-      if (e->spec.model_path == spec.model_path && e->spec.num_ctx == spec.num_ctx && !e->unload_when_idle) {
+      if (e->spec.model_path == spec.model_path && e->spec.num_ctx == spec.num_ctx &&
+          e->spec.num_thread == spec.num_thread && !e->unload_when_idle) {
         ++e->refs;
         e->spec.keep_alive = spec.keep_alive;
         e->expires = Clock::time_point::max();
@@ -200,6 +203,7 @@ std::vector<LoadedModel> Scheduler::loaded() const {
     m.digest = e->spec.digest;
     m.size = e->spec.size;
     m.num_ctx = e->spec.num_ctx;
+    m.num_thread = e->spec.num_thread;
     m.active_requests = e->refs;
     m.forever = e->spec.keep_alive.forever();
     if (e->refs > 0 && !m.forever) {

@@ -33,6 +33,7 @@ struct ModelSpec {
   std::string digest;      // manifest digest (shown by ps)
   uint64_t size = 0;       // bytes (shown by ps)
   int num_ctx = 4096;
+  int num_thread = 0;      // CPU threads of its backend (0: the shared pool); another value reloads
   KeepAlive keep_alive;
 };
 
@@ -43,6 +44,7 @@ struct LoadedModel {
   std::string digest;
   uint64_t size = 0;
   int num_ctx = 0;
+  int num_thread = 0;
   bool forever = false;
   std::chrono::system_clock::time_point expires_at;  // meaningful unless forever
   int active_requests = 0;
@@ -51,6 +53,7 @@ struct LoadedModel {
 struct SchedulerOptions {
   int max_loaded_models = 3;  // <= 0 picks 3
   int max_queue = 512;        // requests admitted at once before kUnavailable
+  int default_num_thread = 0; // a spec asking for this many threads means the default (0)
 };
 
 using RunnerLoader = std::function<Result<std::unique_ptr<Runner>>(const ModelSpec&)>;

@@ -56,4 +56,9 @@ class DetailsCache {
   std::map<std::string, ModelDetails> cache_;
 };
 
+// POST /api/show's reply for a stored model: license, modelfile (FROM the blob's path),
+// parameters (Ollama's "name   value" lines), template, system, details, model_info,
+// capabilities, modified_at. Also what `corral show NAME` prints without a server.
+Result<Json> show_model(const store::Store& store, DetailsCache& details, const std::string& name);
+
 }  // namespace corral::server

@@ -200,6 +200,9 @@ Status apply_options(const json& options, RunOptions* out) {
   }
   if (out->num_predict < -2) return invalid_argument("option 'num_predict' must be >= -2, got %d", out->num_predict);
   if (out->num_batch < 1) return invalid_argument("option 'num_batch' must be positive");
+  if (out->num_thread < 0 || out->num_thread > 1024) {
+    return invalid_argument("option 'num_thread' must be between 0 (the server's default) and 1024, got %d", out->num_thread);
+  }
   s.num_ctx = out->num_ctx;
   CORRAL_TRY(s.validate());
   return ok_status();

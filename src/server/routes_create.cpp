@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // A folder of symlinks named like the uploaded files, pointing at their blobs: what FROM reads
-// when "files" is an HF checkpoint. Removed with the request.
+// when "files" is an HF checkpoint. Removed with the request. The folder holding the links is
+// named after the model being created, since converters take general.name from it.
 class FilesDir {
  public:
   ~FilesDir() {
@@ -30,23 +31,26 @@ class FilesDir {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
-  Status make(const store::Store& st, const std::vector<std::pair<std::string, store::Digest>>& files) {
+  Status make(const store::Store& st, const std::vector<std::pair<std::string, store::Digest>>& files,
+              const std::string& model_name) {
     std::random_device rd;
     std::error_code ec;
     fs::path base = fs::temp_directory_path(ec);
     if (ec) base = "/tmp";
     dir_ = (base / ("corral-create-" + std::to_string(rd()) + std::to_string(rd()))).string();
     if (!fs::create_directory(dir_, ec)) return io_error("cannot create %s: %s", dir_.c_str(), ec.message().c_str());
+    model_dir_ = (fs::path(dir_) / model_name).string();  // a validated name part: one safe component
+    if (!fs::create_directory(model_dir_, ec)) return io_error("cannot create %s: %s", model_dir_.c_str(), ec.message().c_str());
     for (const auto& [name, digest] : files) {
-      fs::create_symlink(st.blobs().path(digest), fs::path(dir_) / name, ec);
+      fs::create_symlink(st.blobs().path(digest), fs::path(model_dir_) / name, ec);
       if (ec) return io_error("cannot link %s: %s", name.c_str(), ec.message().c_str());
     }
     return ok_status();
   }
-  const std::string& dir() const { return dir_; }
+  const std::string& dir() const { return model_dir_; }
 
  private:
-  std::string dir_;
+  std::string dir_, model_dir_;
 };
 
 // A file name from "files": one path component, no traversal, no control bytes.
@@ -102,7 +106,7 @@ Status apply_files(const store::Store& st, const json& files, CreateRequest* r) 
     from.value = list[0].second.str();
   } else {
     r->files_dir = std::make_unique<FilesDir>();
-    CORRAL_TRY(r->files_dir->make(st, list));
+    CORRAL_TRY(r->files_dir->make(st, list, r->name.model()));
     from.kind = store::FromKind::kPath;
     from.value = r->files_dir->dir();
   }

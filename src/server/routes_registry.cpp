@@ -1,6 +1,8 @@
 // Registry routes: Ollama's POST /api/pull and /api/push over registry::RegistryClient, with
 // Ollama's progress stream (NDJSON lines {"status"} or {"status","digest","total","completed"},
-// then {"status":"success"}; a failure mid-stream is an {"error"} line). A client that goes away
+// then {"status":"success"}; a failure mid-stream is an {"error"} line). The success line also
+// carries "stats" (blobs and bytes moved, present, resumed, mounted) for `corral pull/push`;
+// Ollama's clients ignore the extra field. A client that goes away
 // cancels the transfer (a pull resumes from its partial files next time).
 #include <atomic>
 #include <memory>
@@ -77,8 +79,24 @@ void serve_transfer(ApiServer::Impl& s, const httplib::Request& req, httplib::Re
           std::string line = ndjson_line(j);
           if ((sink.is_writable && !sink.is_writable()) || !sink.write(line.data(), line.size())) *cancel = true;
         };
-        auto stats = run(options, [&write](const registry::Progress& p) { write(progress_json(p)); });
-        if (!stats.ok()) write(Json{{"error", stats.status().message()}});
+        bool succeeded = false;
+        auto stats = run(options, [&write, &succeeded](const registry::Progress& p) {
+          if (p.status == "success" && p.digest.empty()) {
+            succeeded = true;  // sent below, with the statistics
+            return;
+          }
+          write(progress_json(p));
+        });
+        if (!stats.ok()) {
+          write(Json{{"error", stats.status().message()}});
+        } else if (succeeded) {
+          write(Json{{"status", "success"},
+                     {"stats", {{"blobs_transferred", stats->blobs_transferred},
+                                {"bytes_transferred", stats->bytes_transferred},
+                                {"blobs_present", stats->blobs_present},
+                                {"bytes_resumed", stats->bytes_resumed},
+                                {"blobs_mounted", stats->blobs_mounted}}}});
+        }
         sink.done();
         return true;
       });

@@ -22,6 +22,7 @@ struct ApiServer::Impl {
   store::Store store;
   GenerationDefaults defaults;
   DetailsCache details;
+  int default_threads = 0;  // the shared pool's threads: what num_thread 0 means
   std::unique_ptr<sched::Scheduler> sched;
   std::unique_ptr<Embedder> embedder;
   TokenTables token_tables;

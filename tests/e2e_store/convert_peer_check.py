@@ -27,13 +27,11 @@ TEXTS = ["Hello, how are you?", "The quick brown fox jumps over 12345 lazy dogs.
 F32_FIXTURES = ["llama_bpe", "qwen2_bpe", "llama_spm", "mistral_spm", "llama_bpe_bin", "qwen2_bpe_bin",
                 "mistral_spm_bin"]
 LOGIT_TOL = 1e-3
-failures = []
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pyhelpers"))
+import corral_testlib as tl  # noqa: E402
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
+check = tl.Checks()
+failures = check.failures
 
 
 def main():

@@ -27,13 +27,11 @@ FIXTURE = REPO / "tests/golden/convert/llama_bpe"
 KILLS = 20
 HIDDEN, FFN, LAYERS = 256, 768, 2
 BLOB = re.compile(r"^sha256-[0-9a-f]{64}$")
-failures = []
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pyhelpers"))
+import corral_testlib as tl  # noqa: E402
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
+check = tl.Checks()
+failures = check.failures
 
 
 def write_source(tok_gguf, out):
@@ -74,11 +72,7 @@ def write_source(tok_gguf, out):
 
 
 def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return tl.sha256_file(path).split(":", 1)[1]
 
 
 def check_store(models, env, when, hashes):
@@ -125,7 +119,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         models = tmp / "models"
-        env = dict(os.environ, CORRAL_MODELS=str(models))
+        env = tl.no_server_env(CORRAL_MODELS=str(models))
         tok = tmp / "tok.gguf"
         subprocess.run([BIN, "quantize", str(FIXTURE), str(tok), "f32"], check=True, capture_output=True)
         src = tmp / "src.gguf"

@@ -30,13 +30,11 @@ RATIO = 1.01
 TYPES = {"q4_K_M": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M, "q8_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0,
          "q4_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0}
 HIDDEN, FFN, LAYERS, HEADS, KV_HEADS = 256, 512, 4, 4, 1
-failures = []
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pyhelpers"))
+import corral_testlib as tl  # noqa: E402
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
+check = tl.Checks()
+failures = check.failures
 
 
 def write_source(tok_gguf, out):

@@ -18,20 +18,12 @@ import gguf
 BIN = os.environ["CORRAL_BIN"]
 REPO = Path(os.environ.get("CORRAL_REPO_DIR", Path(__file__).resolve().parents[2]))
 GOLDEN = REPO / "tests/golden/convert"
-failures = []
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pyhelpers"))
+import corral_testlib as tl  # noqa: E402
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def corral(env, *args, ok=True):
-    p = subprocess.run([BIN, *args], env=env, capture_output=True, text=True, timeout=300)
-    if ok and p.returncode != 0:
-        raise SystemExit(f"corral {' '.join(args)} failed ({p.returncode}): {p.stderr}")
-    return p
+check = tl.Checks()
+failures = check.failures
+corral, snapshot = tl.corral, tl.snapshot
 
 
 def manifest(models, name):
@@ -40,10 +32,6 @@ def manifest(models, name):
 
 def blob(models, digest):
     return models / "blobs" / digest.replace(":", "-")
-
-
-def snapshot(models):
-    return sorted((str(p.relative_to(models)), p.stat().st_size) for p in models.rglob("*") if p.is_file())
 
 
 def human_bytes(b):
@@ -58,7 +46,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         models = tmp / "models"
-        env = dict(os.environ, CORRAL_MODELS=str(models))
+        env = tl.no_server_env(CORRAL_MODELS=str(models))
 
         # 1. FROM an HF folder: converted, template detected, params with the template's stops.
         mf = tmp / "Modelfile"

@@ -11,14 +11,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-BIN = os.environ.get("CORRAL_BIN", "")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pyhelpers"))
+from corral_testlib import BIN, Checks, corral, free_port, sha256_file, snapshot  # noqa: E402,F401
+
 SKIP = 77  # ctest SKIP_RETURN_CODE
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def require_docker_registry():
@@ -97,45 +93,3 @@ class Registry:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
-
-
-def corral(env, *args, ok=True, timeout=300):
-    p = subprocess.run([BIN, *args], env=env, capture_output=True, text=True, timeout=timeout)
-    if ok and p.returncode != 0:
-        raise SystemExit(f"corral {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
-    return p
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return "sha256:" + h.hexdigest()
-
-
-def snapshot(models: Path):
-    """Every file of a store (temporary files included) with its size and content hash."""
-    out = {}
-    if models.exists():
-        for p in sorted(models.rglob("*")):
-            if p.is_file():
-                out[str(p.relative_to(models))] = (p.stat().st_size, sha256_file(p))
-    return out
-
-
-class Checks:
-    def __init__(self):
-        self.failures = []
-
-    def __call__(self, cond, what):
-        if not cond:
-            self.failures.append(what)
-            print("FAIL:", what, flush=True)
-        return cond
-
-    def finish(self):
-        if self.failures:
-            print(f"{len(self.failures)} check(s) failed")
-            sys.exit(1)
-        print("all checks passed")
