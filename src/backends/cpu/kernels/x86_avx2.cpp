@@ -24,6 +24,11 @@ namespace {
 constexpr int kRows = 4;
 constexpr int kCols = 2;
 
+// GCC -O2 keeps loops over the register tile rolled (the accumulators then live in memory, a
+// store-load chain per step): every loop over tile rows and columns is unrolled explicitly.
+#define CORRAL_PRAGMA(x) _Pragma(#x)
+#define CORRAL_UNROLL(n) CORRAL_PRAGMA(GCC unroll n)
+
 inline float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -38,13 +43,16 @@ template <int R, int C, int kMode>
 void micro32(const Panel32* w, const BlockQ8_0* const* x, int64_t nb, int offset, float* c, size_t ldc) {
   __m256 acc[R][C];
   [[maybe_unused]] float summ[R][C] = {};
+  CORRAL_UNROLL(8)
   for (int r = 0; r < R; ++r)
+    CORRAL_UNROLL(8)
     for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
   const __m256i ones = _mm256_set1_epi8(1);
   for (int64_t b = 0; b < nb; ++b) {
     __m256i a[C], corr[C];
     __m256 da[C];
     [[maybe_unused]] float fsum[C];
+    CORRAL_UNROLL(8)
     for (int j = 0; j < C; ++j) {
       a[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j][b].qs));
       da[j] = _mm256_set1_ps(half_to_float(x[j][b].d));
@@ -56,9 +64,11 @@ void micro32(const Panel32* w, const BlockQ8_0* const* x, int64_t nb, int offset
         if constexpr (kMode == 1) fsum[j] = half_to_float(reinterpret_cast<const uint16_t*>(x[j] + nb)[b]);
       }
     }
+    CORRAL_UNROLL(8)
     for (int r = 0; r < R; ++r) {
       const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].q + 32 * b));
       const __m256 dw = _mm256_loadu_ps(w[r].dw + 8 * b);
+      CORRAL_UNROLL(8)
       for (int j = 0; j < C; ++j) {
         __m256i dot;
         if constexpr (kMode == 2) {
@@ -69,37 +79,50 @@ void micro32(const Panel32* w, const BlockQ8_0* const* x, int64_t nb, int offset
         acc[r][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, da[j]), acc[r][j]);
       }
       if constexpr (kMode == 1) {
+        CORRAL_UNROLL(8)
         for (int j = 0; j < C; ++j) summ[r][j] += w[r].m[8 * b] * fsum[j];
       }
     }
   }
+  CORRAL_UNROLL(8)
   for (int r = 0; r < R; ++r)
+    CORRAL_UNROLL(8)
     for (int j = 0; j < C; ++j) c[j * ldc + r] = hsum8(acc[r][j]) + summ[r][j];
 }
 
 template <int R, int C, bool kIntMin>
 void microK(const PanelK* w, const BlockQ8_K* const* x, int64_t nsb, float* c, size_t ldc) {
   __m256 acc[R][C];
+  CORRAL_UNROLL(8)
   for (int r = 0; r < R; ++r)
+    CORRAL_UNROLL(8)
     for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
   for (int64_t sb = 0; sb < nsb; ++sb) {
     __m256i iacc[R][C];
+    CORRAL_UNROLL(8)
     for (int r = 0; r < R; ++r)
+      CORRAL_UNROLL(8)
       for (int j = 0; j < C; ++j) iacc[r][j] = _mm256_setzero_si256();
+    CORRAL_UNROLL(8)
     for (int ch = 0; ch < 8; ++ch) {
       __m256i a[C];
+      CORRAL_UNROLL(8)
       for (int j = 0; j < C; ++j) a[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j][sb].qs + 32 * ch));
+      CORRAL_UNROLL(8)
       for (int r = 0; r < R; ++r) {
         const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].q + 256 * sb + 32 * ch));
         const int16_t* s16 = w[r].sc16 + 16 * sb + 2 * ch;
         const __m256i s = _mm256_set_m128i(_mm_set1_epi16(s16[1]), _mm_set1_epi16(s16[0]));
+        CORRAL_UNROLL(8)
         for (int j = 0; j < C; ++j) {
           iacc[r][j] = _mm256_add_epi32(iacc[r][j], _mm256_madd_epi16(_mm256_maddubs_epi16(wq, a[j]), s));
         }
       }
     }
+    CORRAL_UNROLL(8)
     for (int r = 0; r < R; ++r) {
       const __m256i m16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].m16 + 16 * sb));
+      CORRAL_UNROLL(8)
       for (int j = 0; j < C; ++j) {
         const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j][sb].bsums));
         const __m256i mins = _mm256_madd_epi16(m16, bs);
@@ -114,25 +137,34 @@ void microK(const PanelK* w, const BlockQ8_K* const* x, int64_t nsb, float* c, s
       }
     }
   }
+  CORRAL_UNROLL(8)
   for (int r = 0; r < R; ++r)
+    CORRAL_UNROLL(8)
     for (int j = 0; j < C; ++j) c[j * ldc + r] = hsum8(acc[r][j]);
 }
 
 template <int R, int C>
 void microF(const float* const* w, const float* const* x, int64_t k, float* c, size_t ldc) {
   __m256 acc[R][C];
+  CORRAL_UNROLL(8)
   for (int r = 0; r < R; ++r)
+    CORRAL_UNROLL(8)
     for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
   int64_t e = 0;
   for (; e + 8 <= k; e += 8) {
     __m256 a[C];
+    CORRAL_UNROLL(8)
     for (int j = 0; j < C; ++j) a[j] = _mm256_loadu_ps(x[j] + e);
+    CORRAL_UNROLL(8)
     for (int r = 0; r < R; ++r) {
       const __m256 wv = _mm256_loadu_ps(w[r] + e);
+      CORRAL_UNROLL(8)
       for (int j = 0; j < C; ++j) acc[r][j] = _mm256_fmadd_ps(wv, a[j], acc[r][j]);
     }
   }
+  CORRAL_UNROLL(8)
   for (int r = 0; r < R; ++r) {
+    CORRAL_UNROLL(8)
     for (int j = 0; j < C; ++j) {
       float s = hsum8(acc[r][j]);
       for (int64_t t = e; t < k; ++t) s += w[r][t] * x[j][t];
@@ -161,8 +193,12 @@ void tile32(DType t, const TileArgs& a) {
   const int mode = t == DType::kQ8_0 ? 2 : (t == DType::kQ4_1 || t == DType::kQ5_1) ? 1 : 0;
   const int offset = offset_of(t, true);
   const size_t qn = static_cast<size_t>(a.k), fn = static_cast<size_t>(a.k / 4);
-  std::vector<uint8_t> qbuf(kRows * qn);
-  std::vector<float> dbuf(kRows * fn), mbuf(mode == 1 ? kRows * fn : 0);
+  // Per-thread scratch reused across tiles (no allocation or zero-fill per call).
+  thread_local std::vector<uint8_t> qbuf;
+  thread_local std::vector<float> dbuf, mbuf;
+  qbuf.resize(kRows * qn);
+  dbuf.resize(kRows * fn);
+  mbuf.resize(mode == 1 ? kRows * fn : 0);
   Panel32 p[kRows];
   for (int r = 0; r < kRows; ++r) p[r] = {qbuf.data() + r * qn, dbuf.data() + r * fn, mode == 1 ? mbuf.data() + r * fn : nullptr};
   for (int64_t i = a.i0; i < a.i1; i += kRows) {
@@ -186,9 +222,13 @@ void tileK(DType t, const TileArgs& a) {
   const int64_t nsb = a.k / 256;
   const bool int_min = t == DType::kQ3_K || t == DType::kQ6_K;
   const size_t k = static_cast<size_t>(a.k);
-  std::vector<uint8_t> qbuf(kRows * k);
-  std::vector<int16_t> sbuf(kRows * static_cast<size_t>(nsb) * 16), mbuf(kRows * static_cast<size_t>(nsb) * 16);
-  std::vector<float> dbuf(kRows * static_cast<size_t>(nsb) * 2);
+  thread_local std::vector<uint8_t> qbuf;
+  thread_local std::vector<int16_t> sbuf, mbuf;
+  thread_local std::vector<float> dbuf;
+  qbuf.resize(kRows * k);
+  sbuf.resize(kRows * static_cast<size_t>(nsb) * 16);
+  mbuf.resize(kRows * static_cast<size_t>(nsb) * 16);
+  dbuf.resize(kRows * static_cast<size_t>(nsb) * 2);
   PanelK p[kRows];
   for (int r = 0; r < kRows; ++r) {
     p[r] = {qbuf.data() + r * k, sbuf.data() + r * nsb * 16, dbuf.data() + 2 * r * nsb, dbuf.data() + (2 * r + 1) * nsb,
@@ -264,5 +304,8 @@ void matmul_tile(DType weight, const TileArgs& a) {
   if (dtype_traits(weight).block_size == 32) return tile32(weight, a);
   return tileK(weight, a);
 }
+
+#undef CORRAL_UNROLL
+#undef CORRAL_PRAGMA
 
 }  // namespace corral::cpu::avx2

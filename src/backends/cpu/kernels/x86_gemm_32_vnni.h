@@ -211,9 +211,6 @@ void tile(const TileArgs& a) {
 // min terms m * s summed apart in block order. Here step t of the panel is lane t: 8 accumulators
 // per activation row, each holding that lane for 16 weight rows, so the same roundings happen.
 
-// Whether the GEMV's scalar min-term sum `accm += m * s` is contracted into one FMA (GCC's
-// default -ffp-contract=fast in C++ does so with -mfma); the GEMM must round the same way.
-constexpr bool kMinFma = true;
 
 struct ActMin {
   const BlockQ8_0* x;  // the packed row (signed levels read in place)
@@ -249,7 +246,9 @@ __attribute__((target("avx512vnni"))) void micro_min(const uint8_t* pq, const fl
     CORRAL_UNROLL(4)
     for (int j = 0; j < C; ++j) {
       const __m512 sv = _mm512_set1_ps(x[j].s[b]);
-      summ[j] = kMinFma ? _mm512_fmadd_ps(mv, sv, summ[j]) : _mm512_add_ps(summ[j], _mm512_mul_ps(mv, sv));
+      // m and s are F16 values: m * s is exact in F32, so this FMA rounds as the GEMV's m * s + accm
+      // does, contracted or not.
+      summ[j] = _mm512_fmadd_ps(mv, sv, summ[j]);
     }
   }
   CORRAL_UNROLL(4)
