@@ -4,7 +4,11 @@
 tokens/s of each and their ratio. A benchmark, not a test: it asserts nothing.
 
 usage: bench_parallel.py [--bin build/src/cli/corral] [--gguf PATH] [--parallel 4]
-                         [--tokens 128] [--threads N]"""
+                         [--tokens 128] [--threads N] [--rounds 3]
+
+The single-stream and parallel runs alternate (--rounds pairs) so that load from other work on
+the machine hits both alike; the ratio printed is the median of the per-round ratios, with the
+load average at the start and the end."""
 import argparse
 import json
 import os
@@ -66,6 +70,7 @@ def main():
     ap.add_argument("--parallel", type=int, default=4)
     ap.add_argument("--tokens", type=int, default=128)
     ap.add_argument("--threads", type=int, default=0, help="CORRAL_NUM_THREADS (0: all cores)")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating single/parallel pairs")
     a = ap.parse_args()
     if not a.gguf:
         a.gguf = subprocess.run(["bash", os.path.join(repo, "scripts", "smollm2_path.sh")], capture_output=True,
@@ -88,18 +93,23 @@ def main():
                 except OSError:
                     time.sleep(0.1)
             post(url, {"model": "m", "prompt": "Hi", "stream": False, "options": {"num_predict": 4}})  # load, warm
-            n1, w1, _ = measure(url, 1, a.tokens)
-            nn, wn, _ = measure(url, a.parallel, a.tokens)
+            load_start = os.getloadavg()
+            rounds = []
+            for _ in range(max(1, a.rounds)):
+                n1, w1, _ = measure(url, 1, a.tokens)
+                nn, wn, _ = measure(url, a.parallel, a.tokens)
+                rounds.append((n1 / w1, nn / wn))
+            load_end = os.getloadavg()
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    one = n1 / w1
-    agg = nn / wn
     print(f"model {os.path.basename(a.gguf)}, CORRAL_NUM_PARALLEL={a.parallel}, {a.tokens} tokens per stream, "
-          f"threads {a.threads or 'all'}")
-    print(f"1 stream:  {n1} tokens in {w1:.2f} s = {one:.1f} tok/s")
-    print(f"{a.parallel} streams: {nn} tokens in {wn:.2f} s = {agg:.1f} tok/s aggregate")
-    print(f"ratio {agg / one:.2f}x")
+          f"threads {a.threads or 'all'}, load average {load_start[0]:.2f} -> {load_end[0]:.2f}")
+    for i, (one, agg) in enumerate(rounds):
+        print(f"round {i + 1}: 1 stream {one:.1f} tok/s, {a.parallel} streams {agg:.1f} tok/s aggregate, "
+              f"ratio {agg / one:.2f}x")
+    ratios = sorted(agg / one for one, agg in rounds)
+    print(f"median ratio {ratios[len(ratios) // 2]:.2f}x")
     return 0
 
 
