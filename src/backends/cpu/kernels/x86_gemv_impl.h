@@ -71,12 +71,23 @@ CORRAL_GEMV_FN __m256i nibbles32(const uint8_t* qs) {
   return _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0f));
 }
 
-// Unsigned levels (offset not yet subtracted) of block b of a 32-element row; *dm gets the block's
+// Q4_0 with VNNI: the high nibbles stay in place (x 16: products up to 240 * 127 need the
+// non-saturating vpdpbusd; vpmaddubsw would saturate its int16 pair sums).
+constexpr bool kQ4_0HighInPlace = CORRAL_GEMV_VNNI;
+
+// Unsigned levels (offset not yet subtracted; Q4_0 with VNNI: high half x 16) of block b of a 32-element row; *dm gets the block's
 // first 8 halves as floats: lane 0 the scale d, lane 1 the min m of Q4_1/Q5_1 (every block is at
 // least 16 bytes, so the load stays inside it).
 template <DType T>
 CORRAL_GEMV_FN __m256i levels32(const uint8_t* row, int64_t b, __m128* dm) {
-  if constexpr (T == DType::kQ4_0) {
+  if constexpr (T == DType::kQ4_0 && kQ4_0HighInPlace) {
+    // Low nibbles, then the high nibbles left in place (16 x level): one mask, no shift; the
+    // caller scales lanes 4..7 by 1/16.
+    const auto* x = reinterpret_cast<const BlockQ4_0*>(row) + b;
+    *dm = _mm_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
+    const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x->qs)));
+    return _mm256_and_si256(v, _mm256_set_m128i(_mm_set1_epi8(static_cast<char>(0xf0)), _mm_set1_epi8(0x0f)));
+  } else if constexpr (T == DType::kQ4_0) {
     const auto* x = reinterpret_cast<const BlockQ4_0*>(row) + b;
     *dm = _mm_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
     return nibbles32(x->qs);
@@ -135,7 +146,13 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
     for (int c = 0; c < C; ++c) {
       a[c] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[c][b].qs));
       da[c] = scale_of(reinterpret_cast<const uint8_t*>(xr[c] + b));
-      if constexpr (kMin) {
+      if constexpr (T == DType::kQ4_0 && kQ4_0HighInPlace) {
+        // Lanes 4..7 hold 16 x (high level - 8) * a: their scale is da / 16 (exact), their offset
+        // correction 16 * 8 * sum(a).
+        da[c] = _mm256_mul_ps(da[c], _mm256_set_ps(0.0625f, 0.0625f, 0.0625f, 0.0625f, 1.0f, 1.0f, 1.0f, 1.0f));
+        const __m256i asum = dot_u8s8(_mm256_setzero_si256(), ones8, a[c]);
+        corr[c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_sllv_epi32(asum, _mm256_set_epi32(7, 7, 7, 7, 3, 3, 3, 3)));
+      } else if constexpr (kMin) {
         fsum[c] = half_to_float(reinterpret_cast<const uint16_t*>(xr[c] + nb)[b]);  // F16 block sums
       } else {
         // Per-lane sums of four activations: the offset correction of every row.
@@ -152,7 +169,7 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
       [[maybe_unused]] const float m = _mm_cvtss_f32(_mm_movehdup_ps(dm));
       CORRAL_GEMV_UNROLL
       for (int c = 0; c < C; ++c) {
-        // d * da rounded once, as a scalar product would be.
+        // d * da rounded once, as a scalar product would be (Q4_0 lanes 4..7: d * da / 16).
         const __m256 scale = _mm256_mul_ps(dw, da[c]);
         if constexpr (kMin) {
           const __m256i dot = dot_u8s8(_mm256_setzero_si256(), u, a[c]);
