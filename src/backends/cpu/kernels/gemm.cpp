@@ -72,10 +72,11 @@ TileHint preferred_tile(Isa isa, DType weight) {
   // Weight rows per task: a multiple of every kernel's row tile (4); activation rows: whole
   // batches up to 64 keep each weight panel in L1/L2 while it is reused.
   if (isa == Isa::kGeneric) return {16, 16};
-  // The AVX-512 VNNI quantized GEMMs repack (K-quants, Q4_0/Q5_0/Q8_0) or decode (Q4_1/Q5_1) the
-  // weight rows per tile: wider tiles (256 activation rows, ~600 KB of Q8_K, within L2) amortize it.
+  // The AVX-512 VNNI quantized GEMMs repack the weight rows into interleaved panels per tile: wider
+  // tiles (256 activation rows, ~600 KB of Q8_K, within L2) amortize it. The 32-element formats
+  // also convert their activation rows per tile: taller tiles (256 weight rows) amortize that.
   if (isa == Isa::kAvx512 && dtype_traits(weight).block_size >= 32 && detect_cpu_features().avx512_vnni) {
-    return {64, 256};
+    return {dtype_traits(weight).block_size == 32 ? 256 : 64, 256};
   }
   return {32, 64};
 }
