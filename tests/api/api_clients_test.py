@@ -17,7 +17,9 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pyhelpers"))
 import store_helper  # noqa: E402
+from corral_testlib import Server, free_port  # noqa: E402,F401 (shared; other tests import them from here)
 
 import ollama  # noqa: E402
 import openai  # noqa: E402
@@ -25,49 +27,6 @@ import openai  # noqa: E402
 BIN = os.environ["CORRAL_BIN"]
 GGUF = os.environ.get("CORRAL_SMOLLM2_GGUF", "")
 HAVE_MODEL = bool(GGUF) and os.path.exists(GGUF)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, store, port, extra_env=None):
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.env = dict(os.environ, CORRAL_HOST=f"127.0.0.1:{port}", CORRAL_MODELS=store, CORRAL_NUM_THREADS="2")
-        self.env.update(extra_env or {})
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([BIN, "serve"], env=self.env, stdout=self.log, stderr=self.log)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=1) as r:
-                    if r.read() == b"corral is running":
-                        return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.1)
-        raise RuntimeError("server did not start: " + self.output())
-
-    def output(self):
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
-    def cli(self, *args):
-        return subprocess.run([BIN, *args], env=self.env, capture_output=True, text=True, timeout=120)
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            rc = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            raise AssertionError("server did not exit on SIGTERM")
-        assert rc == 0, f"server exit code {rc}: {self.output()}"
 
 
 def http(server, method, path, body=None, raw=None):

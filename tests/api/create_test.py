@@ -23,13 +23,11 @@ import ollama  # noqa: E402
 BIN = os.environ["CORRAL_BIN"]
 REPO = Path(os.environ.get("CORRAL_REPO_DIR", Path(__file__).resolve().parents[2]))
 FIXTURE = REPO / "tests/golden/convert/llama_bpe"
-failures = []
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pyhelpers"))
+import corral_testlib as tl  # noqa: E402
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
+check = tl.Checks()
+failures = check.failures
 
 
 def manifest(store, name):
