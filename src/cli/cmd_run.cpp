@@ -121,6 +121,7 @@ int run(Runtime& runtime, const RunFlags& f) {
       ChatSettings settings = settings_from(f, f.num_ctx > 0 ? f.num_ctx : 4096);
       if (Status s = settings.sampling.validate(); !s.ok()) return fail(s);
       Conversation conv(*client, f.model, std::move(settings), f.num_ctx);
+      conv.set_num_thread(f.threads);  // --threads: the server loads the model with that many
       return converse(conv, prompt, piped, f.verbose);
     }
   }

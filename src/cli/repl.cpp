@@ -307,6 +307,7 @@ Result<GenerateResult> Conversation::send_remote(const std::string& text, const 
                             {"repeat_last_n", o.repeat_last_n}, {"num_predict", settings_.num_predict}};
   if (o.seed >= 0) options["seed"] = o.seed;
   if (num_ctx_ > 0) options["num_ctx"] = num_ctx_;
+  if (num_thread_ > 0) options["num_thread"] = num_thread_;
   if (!settings_.stop.empty()) options["stop"] = settings_.stop;
   nlohmann::json body = {{"model", model_}, {"stream", true}, {"options", options}};
   std::string path = "/api/chat";

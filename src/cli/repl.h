@@ -35,6 +35,8 @@ class Conversation {
   Conversation(ApiClient& client, std::string model, ChatSettings settings, int num_ctx)
       : client_(&client), model_(std::move(model)), num_ctx_(num_ctx), settings_(std::move(settings)) {}
   bool remote() const { return client_ != nullptr; }
+  // Remote only: the num_thread option sent with each request (0: the server's default).
+  void set_num_thread(int n) { num_thread_ = n; }
 
   // Sends one user turn (raw: the text itself), streaming the answer to `out`. The exchange is
   // added to the history unless it was cancelled.
@@ -55,6 +57,7 @@ class Conversation {
   ApiClient* client_ = nullptr;
   std::string model_;
   int num_ctx_ = 0;
+  int num_thread_ = 0;
   ChatSettings settings_;
   std::vector<tmpl::ChatMessage> history_;
 };

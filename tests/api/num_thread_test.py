@@ -63,6 +63,10 @@ def main():
                 status, body = server.json("POST", "/api/generate", {"model": "smollm2", "prompt": "hi", "stream": False,
                                                                       "options": {"num_thread": bad}})
                 check(status == 400 and "num_thread" in (body or {}).get("error", ""), f"num_thread {bad!r}: {status} {body}")
+            # `corral run --threads 1 NAME` as the server's client sends num_thread.
+            r = server.cli("run", "--threads", "1", "--temperature", "0", "--num-predict", "4", "smollm2", "hi")
+            check(r.returncode == 0, f"corral run --threads 1 through the server: {r.stderr[-300:]}")
+            check(ps(server).get("smollm2:latest", {}).get("num_thread") == 1, f"ps after corral run --threads 1: {ps(server)}")
             log = server.output()
             check("num_thread 1)" in log and "num_thread 2)" in log, "the server log names the thread counts")
     check.finish()
