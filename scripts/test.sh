@@ -28,4 +28,4 @@ echo "== ctest under ASan+UBSan (build-asan/, labels unit|ops|malformed)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L 'unit|ops|malformed' -LE 'slow|peer' --timeout 1800
 echo "== fuzzers"
-scripts/fuzz.sh "${CORRAL_FUZZ_SECONDS:-30}"
+CORRAL_FUZZ_DIR=build-asan scripts/fuzz.sh "${CORRAL_FUZZ_SECONDS:-30}"
