@@ -7,6 +7,7 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/store_cmds.h"
 
 namespace corral::cli {
 namespace {
@@ -81,19 +82,7 @@ Command add_ps_command(CLI::App& app) {
               rows.push_back({m.value("name", ""), digest.substr(0, 12), human_bytes(size), processor,
                               std::to_string(m.value("context_length", 0)), until_text(m.value("expires_at", ""))});
             }
-            std::vector<size_t> width(rows[0].size(), 0);
-            for (const auto& r : rows) {
-              for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-            }
-            for (const auto& r : rows) {
-              std::string line;
-              for (size_t i = 0; i < r.size(); ++i) {
-                line += r[i];
-                if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 4, ' ');
-              }
-              while (!line.empty() && line.back() == ' ') line.pop_back();
-              std::printf("%s\n", line.c_str());
-            }
+            print_table(rows);
             return 0;
           }};
 }
