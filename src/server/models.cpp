@@ -163,7 +163,10 @@ Result<Json> show_model(const store::Store& st, DetailsCache& details, const std
   Result<ModelDetails> d = details.get(m.gguf_path);
   if (!d.ok()) return d.status().with_context("model '" + name + "'");
   std::string parameters;
-  for (const auto& [k, v] : m.params.items()) {
+  for (const auto& item : m.params.items()) {
+    // Named, not a structured binding: clang 14 (the sanitizer build) cannot capture bindings.
+    const std::string& k = item.key();
+    const nlohmann::json& v = item.value();
     auto add = [&](const nlohmann::json& x) {
       parameters += k + std::string(std::max<size_t>(1, 30 - k.size()), ' ') + (x.is_string() ? x.get<std::string>() : x.dump()) + "\n";
     };
