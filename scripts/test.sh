@@ -24,8 +24,10 @@ fi
 scripts/setup.sh --asan --peer
 echo "== ctest (build/)"
 ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 900
-echo "== ctest under ASan+UBSan (build-asan/, labels unit|ops|malformed)"
+# Under ASan+UBSan: the unit, op and malformed-input suites, and the live-server suites labelled
+# `sanitize` (the bad-request, client, create, num_thread and CLI-as-client tests).
+echo "== ctest under ASan+UBSan (build-asan/, labels unit|ops|malformed|sanitize)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L 'unit|ops|malformed' -LE 'slow|peer' --timeout 1800
+  ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L 'unit|ops|malformed|sanitize' -LE 'slow|peer' --timeout 1800
 echo "== fuzzers"
 CORRAL_FUZZ_DIR=build-asan scripts/fuzz.sh "${CORRAL_FUZZ_SECONDS:-30}"
