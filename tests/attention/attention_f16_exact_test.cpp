@@ -129,6 +129,34 @@ std::vector<float> fill(const Tensor& t, std::mt19937& rng, float lo, float hi) 
 
 class AttentionF16Exact : public ::testing::TestWithParam<cpu::Isa> {};
 
+// Runs the built graph on the CPU backend at `isa` with `threads` and expects every output float
+// to carry the oracle's bits.
+void expect_kernel_bits_equal_oracle(Graph& g, const Tensor& out, const Case& c, const Inputs& in, cpu::Isa isa,
+                                     int threads) {
+  ThreadPool pool(threads);
+  BackendOptions opts;
+  opts.pool = &pool;
+  opts.cpu_isa = std::string(cpu::isa_name(isa));
+  auto cpu = cpu::CpuBackend::create(opts);
+  ASSERT_TRUE(cpu.ok());
+  ASSERT_TRUE((*cpu)->compute(g).ok());
+  const std::vector<float> want = oracle(c, in);
+  const float* got = reinterpret_cast<const float*>(out.node()->data);
+  ASSERT_EQ(out.node()->shape.numel(), static_cast<int64_t>(want.size()));
+  int64_t bad = 0, first = -1;
+  for (size_t i = 0; i < want.size(); ++i) {
+    uint32_t a, b;
+    std::memcpy(&a, &got[i], 4);
+    std::memcpy(&b, &want[i], 4);
+    if (a != b) {
+      if (first < 0) first = static_cast<int64_t>(i);
+      ++bad;
+    }
+  }
+  EXPECT_EQ(bad, 0) << "first differing output " << first << ": got " << got[first < 0 ? 0 : first] << " want "
+                    << want[static_cast<size_t>(first < 0 ? 0 : first)];
+}
+
 void run_case(const Case& c, cpu::Isa isa, int threads) {
   SCOPED_TRACE(c.name + " isa " + std::string(cpu::isa_name(isa)) + " threads " + std::to_string(threads));
   Context ctx;
@@ -166,28 +194,7 @@ void run_case(const Case& c, cpu::Isa isa, int threads) {
       }
     }
   }
-  ThreadPool pool(threads);
-  BackendOptions opts;
-  opts.pool = &pool;
-  opts.cpu_isa = std::string(cpu::isa_name(isa));
-  auto cpu = cpu::CpuBackend::create(opts);
-  ASSERT_TRUE(cpu.ok());
-  ASSERT_TRUE((*cpu)->compute(g).ok());
-  const std::vector<float> want = oracle(c, in);
-  const float* got = reinterpret_cast<const float*>(out.node()->data);
-  ASSERT_EQ(out.node()->shape.numel(), static_cast<int64_t>(want.size()));
-  int64_t bad = 0, first = -1;
-  for (size_t i = 0; i < want.size(); ++i) {
-    uint32_t a, b;
-    std::memcpy(&a, &got[i], 4);
-    std::memcpy(&b, &want[i], 4);
-    if (a != b) {
-      if (first < 0) first = static_cast<int64_t>(i);
-      ++bad;
-    }
-  }
-  EXPECT_EQ(bad, 0) << "first differing output " << first << ": got " << got[first < 0 ? 0 : first] << " want "
-                    << want[static_cast<size_t>(first < 0 ? 0 : first)];
+  expect_kernel_bits_equal_oracle(g, out, c, in, isa, threads);
 }
 
 std::vector<Case> cases() {
@@ -265,24 +272,7 @@ void run_cache_case(int64_t nq, int64_t nkv, int64_t past, cpu::Isa isa, int thr
       in.mask[static_cast<size_t>(i * nkv + j)] = x;
     }
   }
-  ThreadPool pool(threads);
-  BackendOptions opts;
-  opts.pool = &pool;
-  opts.cpu_isa = std::string(cpu::isa_name(isa));
-  auto cpu = cpu::CpuBackend::create(opts);
-  ASSERT_TRUE(cpu.ok());
-  ASSERT_TRUE((*cpu)->compute(g).ok());
-  const std::vector<float> want = oracle(c, in);
-  const float* got = reinterpret_cast<const float*>(out.node()->data);
-  ASSERT_EQ(out.node()->shape.numel(), static_cast<int64_t>(want.size()));
-  int64_t bad = 0, first = -1;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (std::memcmp(&got[i], &want[i], 4) != 0) {
-      if (first < 0) first = static_cast<int64_t>(i);
-      ++bad;
-    }
-  }
-  EXPECT_EQ(bad, 0) << "first differing output " << first;
+  expect_kernel_bits_equal_oracle(g, out, c, in, isa, threads);
 }
 
 TEST_P(AttentionF16Exact, CacheViewsEqualScalarOracleBitForBit) {
