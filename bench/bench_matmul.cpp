@@ -32,9 +32,9 @@ using namespace corral::cpu;
 constexpr int64_t kK = 2048, kN = 8192;
 constexpr size_t kColdBytes = size_t{128} << 20;
 
-const DType kTypes[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
-                        DType::kQ5_1, DType::kQ8_0, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K,
-                        DType::kQ6_K};
+const DType kTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0, DType::kQ4_1,
+                        DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ2_K, DType::kQ3_K,
+                        DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
 
 Isa bench_isa() {
   const char* env = std::getenv("CORRAL_BENCH_ISA");
@@ -68,7 +68,8 @@ const Weights& weights(DType t, int copies) {
   }
   for (int c = 0; c < copies; ++c) {
     std::unique_ptr<uint8_t[]> m(new uint8_t[w.matrix_bytes]);
-    for (int64_t i = 0; i < kN; i += kDistinct) std::memcpy(m.get() + i * w.row_bytes, base.data(), base.size());
+    for (int64_t i = 0; i < kN; i += kDistinct)
+      std::memcpy(m.get() + i * w.row_bytes, base.data(), base.size());
     w.copies.push_back(std::move(m));
   }
   return cache.emplace(std::make_pair(t, copies), std::move(w)).first->second;
@@ -111,9 +112,12 @@ void BM_MulMat(benchmark::State& state) {
     benchmark::DoNotOptimize(c.data());
   }
   const double iters = static_cast<double>(state.iterations());
-  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(w.matrix_bytes) * iters / 1e9, benchmark::Counter::kIsRate);
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * kN * kK * iters / 1e9, benchmark::Counter::kIsRate);
-  state.SetLabel(std::string(corral::dtype_name(t)) + (m == 1 ? " decode " : " prefill ") + std::string(isa_name(isa)));
+  state.counters["GB/s"] =
+      benchmark::Counter(static_cast<double>(w.matrix_bytes) * iters / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * m * kN * kK * iters / 1e9, benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(corral::dtype_name(t)) + (m == 1 ? " decode " : " prefill ") +
+                 std::string(isa_name(isa)));
 }
 
 void args(benchmark::internal::Benchmark* b) {
@@ -141,12 +145,14 @@ void BM_DecodeHot(benchmark::State& state) {
   for (auto _ : state) {
     pack_activations(isa, t, x.data(), kK, xq.data());
     const auto t0 = std::chrono::steady_clock::now();
-    matmul_tile(isa, t, kK, w.copies[0].get(), w.row_bytes, xq.data(), xq.size(), c.data(), kRowsHot, 0, kRowsHot, 0, 1);
+    matmul_tile(isa, t, kK, w.copies[0].get(), w.row_bytes, xq.data(), xq.size(), c.data(), kRowsHot, 0,
+                kRowsHot, 0, 1);
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     benchmark::DoNotOptimize(c.data());
   }
   const double iters = static_cast<double>(state.iterations());
-  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(w.row_bytes * kRowsHot) * iters / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(w.row_bytes * kRowsHot) * iters / 1e9,
+                                              benchmark::Counter::kIsRate);
   state.counters["best_GB/s"] = static_cast<double>(w.row_bytes * kRowsHot) / best / 1e9;
   state.SetLabel(std::string(corral::dtype_name(t)) + " decode-hot " + std::string(isa_name(isa)));
 }
@@ -191,7 +197,8 @@ void BM_DecodeVsBandwidth(benchmark::State& state) {
         const int64_t i0 = kN * tid / threads, i1 = kN * (tid + 1) / threads;
         matmul_tile(isa, t, kK, wm, w.row_bytes, xq.data(), xr, c.data(), kN, i0, i1, 0, 1);
       });
-      best_call = std::min(best_call, std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count());
+      best_call =
+          std::min(best_call, std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count());
     }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(dt);
@@ -213,7 +220,8 @@ void BM_DecodeVsBandwidth(benchmark::State& state) {
   state.counters["frac"] = kernel_gbs / probe_gbs;
   state.counters["best_GB/s"] = static_cast<double>(w.matrix_bytes) / best_call / 1e9;
   state.counters["best_probe"] = static_cast<double>(piece) / best_piece / 1e9;
-  state.counters["frac_best"] = (static_cast<double>(w.matrix_bytes) / best_call) / (static_cast<double>(piece) / best_piece);
+  state.counters["frac_best"] =
+      (static_cast<double>(w.matrix_bytes) / best_call) / (static_cast<double>(piece) / best_piece);
   state.SetLabel(std::string(corral::dtype_name(t)) + " decode vs read probe " + std::string(isa_name(isa)));
 }
 
@@ -274,19 +282,35 @@ void BM_DecodeBatch(benchmark::State& state) {
   state.counters["per_row_vs_1"] = (batch_s / static_cast<double>(cols)) / single_s;
   // The same from the best call of each (a loaded machine disturbs the means).
   state.counters["best_per_row_vs_1"] = (best_batch / static_cast<double>(cols)) / best_single;
-  state.SetLabel(std::string(corral::dtype_name(t)) + " decode x" + std::to_string(cols) + " " + std::string(isa_name(isa)));
+  state.SetLabel(std::string(corral::dtype_name(t)) + " decode x" + std::to_string(cols) + " " +
+                 std::string(isa_name(isa)));
 }
 
 }  // namespace
 
 BENCHMARK(BM_DecodeBatch)
-    ->ArgsProduct({{static_cast<int64_t>(DType::kQ4_0), static_cast<int64_t>(DType::kQ4_K), static_cast<int64_t>(DType::kQ8_0),
-                    static_cast<int64_t>(DType::kQ6_K)},
-                   {1, 2, 4, 8}, {2}})
-    ->UseManualTime()->Unit(benchmark::kMillisecond)->ArgNames({"dtype", "cols", "threads"});
+    ->ArgsProduct({{static_cast<int64_t>(DType::kQ4_0), static_cast<int64_t>(DType::kQ4_K),
+                    static_cast<int64_t>(DType::kQ8_0), static_cast<int64_t>(DType::kQ6_K)},
+                   {1, 2, 4, 8},
+                   {2}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->ArgNames({"dtype", "cols", "threads"});
 BENCHMARK(BM_DecodeVsBandwidth)
-    ->ArgsProduct({{static_cast<int64_t>(DType::kQ4_0), static_cast<int64_t>(DType::kQ4_K), static_cast<int64_t>(DType::kQ8_0)}, {1, 2}})
-    ->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(2.0)->ArgNames({"dtype", "threads"});
-BENCHMARK(BM_DecodeHot)->DenseRange(0, static_cast<int>(std::size(kTypes)) - 1)->Unit(benchmark::kMicrosecond)->ArgNames({"type"});
-BENCHMARK(BM_MulMat)->Apply(args)->UseRealTime()->Unit(benchmark::kMillisecond)->ArgNames({"type", "m", "threads"});
+    ->ArgsProduct({{static_cast<int64_t>(DType::kQ4_0), static_cast<int64_t>(DType::kQ4_K),
+                    static_cast<int64_t>(DType::kQ8_0)},
+                   {1, 2}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0)
+    ->ArgNames({"dtype", "threads"});
+BENCHMARK(BM_DecodeHot)
+    ->DenseRange(0, static_cast<int>(std::size(kTypes)) - 1)
+    ->Unit(benchmark::kMicrosecond)
+    ->ArgNames({"type"});
+BENCHMARK(BM_MulMat)
+    ->Apply(args)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->ArgNames({"type", "m", "threads"});
 BENCHMARK_MAIN();

@@ -30,8 +30,10 @@ void check_params(const corral::Result<GenerationParams>& p) {
   // The request's options must also apply cleanly or fail with a message.
   corral::server::RunOptions opts;
   corral::Status s = corral::server::apply_options(p->options, &opts);
-  if (s.ok()) require(opts.num_ctx >= 1 && opts.num_thread >= 0 && opts.num_predict >= -2);
-  else require(!s.message().empty());
+  if (s.ok())
+    require(opts.num_ctx >= 1 && opts.num_thread >= 0 && opts.num_predict >= -2);
+  else
+    require(!s.message().empty());
 }
 
 }  // namespace
@@ -59,10 +61,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto body = corral::server::parse_body(text);
   if (!body.ok()) return 0;
   switch (which) {
-    case 0: check_params(corral::server::parse_generate_request(*body)); break;
-    case 1: check_params(corral::server::parse_chat_request(*body)); break;
-    case 2: check_params(corral::server::parse_openai_chat_request(*body)); break;
-    case 3: check_params(corral::server::parse_openai_completion_request(*body)); break;
+    case 0:
+      check_params(corral::server::parse_generate_request(*body));
+      break;
+    case 1:
+      check_params(corral::server::parse_chat_request(*body));
+      break;
+    case 2:
+      check_params(corral::server::parse_openai_chat_request(*body));
+      break;
+    case 3:
+      check_params(corral::server::parse_openai_completion_request(*body));
+      break;
     case 4: {
       corral::server::RunOptions opts;
       corral::Status s = corral::server::apply_options(*body, &opts);
@@ -72,7 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     default: {  // "format": the object itself is the schema (or {"format": ...})
       auto it = body->find("format");
       auto g = corral::server::parse_format(it != body->end() ? *it : *body);
-      if (g.ok() && it != body->end() && it->is_string() && it->get<std::string>() == "json") require(*g != nullptr);
+      if (g.ok() && it != body->end() && it->is_string() && it->get<std::string>() == "json")
+        require(*g != nullptr);
       break;
     }
   }

@@ -17,7 +17,8 @@ struct ApiClient::Impl {
   }
 };
 
-ApiClient::ApiClient(std::unique_ptr<Impl> impl, std::string url) : impl_(std::move(impl)), url_(std::move(url)) {}
+ApiClient::ApiClient(std::unique_ptr<Impl> impl, std::string url)
+    : impl_(std::move(impl)), url_(std::move(url)) {}
 ApiClient::ApiClient(ApiClient&&) noexcept = default;
 ApiClient& ApiClient::operator=(ApiClient&&) noexcept = default;
 ApiClient::~ApiClient() = default;
@@ -69,7 +70,9 @@ Result<std::optional<ApiClient>> ApiClient::connect_if_running(const EnvConfig& 
   return std::optional<ApiClient>(std::move(client));
 }
 
-Result<nlohmann::json> ApiClient::get(const std::string& path) { return to_json(impl_->http.Get(path), url_); }
+Result<nlohmann::json> ApiClient::get(const std::string& path) {
+  return to_json(impl_->http.Get(path), url_);
+}
 
 Result<nlohmann::json> ApiClient::del(const std::string& path, const nlohmann::json& body) {
   return to_json(impl_->http.Delete(path, body.dump(), "application/json"), url_);
@@ -150,7 +153,8 @@ Status ApiClient::post_stream(const std::string& path, const nlohmann::json& bod
         return false;
       }
       if (j.is_object() && j.contains("error")) {
-        failure = Status(StatusCode::kInternal, j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump());
+        failure = Status(StatusCode::kInternal,
+                         j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump());
         return false;
       }
       if (!on_line(j)) return false;

@@ -38,11 +38,11 @@ Command add_cp_command(CLI::App& app) {
   sub->add_option("source", *src, "Existing model")->required();
   sub->add_option("destination", *dst, "New name")->required();
   return {sub, [src, dst](Runtime& runtime) -> int {
-    Status s = copy(runtime, *src, *dst);
-    if (!s.ok()) return print_error(s);
-    std::printf("copied '%s' to '%s'\n", src->c_str(), dst->c_str());
-    return 0;
-  }};
+            Status s = copy(runtime, *src, *dst);
+            if (!s.ok()) return print_error(s);
+            std::printf("copied '%s' to '%s'\n", src->c_str(), dst->c_str());
+            return 0;
+          }};
 }
 
 }  // namespace corral::cli

@@ -39,7 +39,8 @@ Result<store::Modelfile> read_modelfile(const CreateOptions& opt, const store::N
   if (mopts.base_dir.empty()) mopts.base_dir = ".";
   mopts.defaults = defaults;
   CORRAL_ASSIGN_OR_RETURN(store::Modelfile mf, store::parse_modelfile_file(opt.modelfile, mopts));
-  if (mf.from.kind == store::FromKind::kPath && !fs::path(mf.from.value).is_absolute() && mf.from.value.rfind("~", 0) != 0) {
+  if (mf.from.kind == store::FromKind::kPath && !fs::path(mf.from.value).is_absolute() &&
+      mf.from.value.rfind("~", 0) != 0) {
     mf.from.value = (fs::path(mopts.base_dir) / mf.from.value).lexically_normal().string();
   }
   return mf;
@@ -67,7 +68,8 @@ bool is_gguf_file(const std::string& path) {
 // The FROM of the Modelfile as /api/create fields: a file or folder becomes uploaded "files".
 Status add_from(ApiClient& client, const store::Modelfile& mf, nlohmann::json* req) {
   if (mf.from.kind != store::FromKind::kPath) {
-    (*req)["from"] = mf.from.kind == store::FromKind::kDigest && mf.from.digest ? mf.from.digest->str() : mf.from.value;
+    (*req)["from"] =
+        mf.from.kind == store::FromKind::kDigest && mf.from.digest ? mf.from.digest->str() : mf.from.value;
     return ok_status();
   }
   std::string path = mf.from.value;
@@ -103,7 +105,8 @@ Status create_remote(ApiClient& client, const CreateOptions& opt) {
   if (!valid.ok()) return valid.status();
   CORRAL_ASSIGN_OR_RETURN(store::Modelfile mf, read_modelfile(opt, store::NameDefaults{}));
   if (!mf.adapters.empty()) {
-    return unsupported("ADAPTER in a Modelfile cannot be sent to a server yet; stop the server to create in-process");
+    return unsupported(
+        "ADAPTER in a Modelfile cannot be sent to a server yet; stop the server to create in-process");
   }
   nlohmann::json req = {{"model", opt.name}, {"stream", true}};
   CORRAL_TRY(add_from(client, mf, &req));
@@ -152,12 +155,13 @@ Command add_create_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("create", "Create a model from a Modelfile");
   sub->add_option("name", opt->name, "Model name")->required();
   sub->add_option("-f,--file", opt->modelfile, "Modelfile (default: ./Modelfile)");
-  sub->add_option("-q,--quantize", opt->quantize, "Quantize: q8_0, q4_0, q4_1, q5_0, q5_1, q4_K_S, q4_K_M, q5_K_M, q6_K");
+  sub->add_option("-q,--quantize", opt->quantize,
+                  "Quantize: q8_0, q4_0, q4_1, q5_0, q5_1, q4_K_S, q4_K_M, q5_K_M, q6_K");
   sub->add_option("-t,--threads", opt->threads, "Threads for conversion (0 = all)");
   return {sub, [opt](Runtime& runtime) -> int {
-    Status s = run_create(runtime, *opt);
-    return s.ok() ? 0 : print_error(s);
-  }};
+            Status s = run_create(runtime, *opt);
+            return s.ok() ? 0 : print_error(s);
+          }};
 }
 
 }  // namespace corral::cli

@@ -16,26 +16,34 @@
 
 namespace corral::cli {
 
-Result<store::Store> open_store(const Runtime& runtime) { return store::Store::open(runtime.env()); }
+Result<store::Store> open_store(const Runtime& runtime) {
+  return store::Store::open(runtime.env());
+}
 
 Result<std::string> store_model_path(const Runtime& runtime, std::string_view name) {
   CORRAL_ASSIGN_OR_RETURN(store::Store st, open_store(runtime));
   CORRAL_ASSIGN_OR_RETURN(store::ModelName model, st.parse_name(name));
-  if (!st.has_model(model)) return not_found("model '%.*s' not found", static_cast<int>(name.size()), name.data());
+  if (!st.has_model(model))
+    return not_found("model '%.*s' not found", static_cast<int>(name.size()), name.data());
   CORRAL_ASSIGN_OR_RETURN(std::vector<store::Layer> layers, st.layers(model, store::media_type::kModel));
-  if (layers.empty()) return not_found("model '%.*s' has no model layer", static_cast<int>(name.size()), name.data());
+  if (layers.empty())
+    return not_found("model '%.*s' has no model layer", static_cast<int>(name.size()), name.data());
   return st.blobs().path(layers.front().digest);
 }
 
 std::string human_bytes(uint64_t bytes) {
-  static const struct { double scale; const char* unit; } kUnits[] = {
-      {1e12, "TB"}, {1e9, "GB"}, {1e6, "MB"}, {1e3, "KB"}};
+  static const struct {
+    double scale;
+    const char* unit;
+  } kUnits[] = {{1e12, "TB"}, {1e9, "GB"}, {1e6, "MB"}, {1e3, "KB"}};
   for (const auto& u : kUnits) {
     if (static_cast<double>(bytes) >= u.scale) {
       const double v = static_cast<double>(bytes) / u.scale;
       char buf[32];
-      if (v >= 10 || v == std::trunc(v)) std::snprintf(buf, sizeof buf, "%d %s", static_cast<int>(v), u.unit);
-      else std::snprintf(buf, sizeof buf, "%.1f %s", v, u.unit);
+      if (v >= 10 || v == std::trunc(v))
+        std::snprintf(buf, sizeof buf, "%d %s", static_cast<int>(v), u.unit);
+      else
+        std::snprintf(buf, sizeof buf, "%.1f %s", v, u.unit);
       return buf;
     }
   }
@@ -62,7 +70,8 @@ std::string human_age(std::chrono::system_clock::duration age) {
 
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text) {
   int y, mo, d, h, mi, sec, used = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6) return std::nullopt;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6)
+    return std::nullopt;
   std::tm tm{};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
@@ -74,11 +83,13 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::st
   size_t i = static_cast<size_t>(used);
   if (i < text.size() && text[i] == '.') {  // fraction: up to nanoseconds
     int64_t ns = 0, scale = 100000000;
-    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, scale /= 10) ns += (text[i] - '0') * scale;
+    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, scale /= 10)
+      ns += (text[i] - '0') * scale;
     t += std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(ns));
   }
   int oh = 0, om = 0;
-  if (i < text.size() && (text[i] == '+' || text[i] == '-') && std::sscanf(text.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2) {
+  if (i < text.size() && (text[i] == '+' || text[i] == '-') &&
+      std::sscanf(text.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2) {
     const auto offset = std::chrono::hours(oh) + std::chrono::minutes(om);
     t = text[i] == '+' ? t - offset : t + offset;
   }
@@ -118,8 +129,8 @@ Status list_remote(ApiClient& client, Rows* rows) {
   for (const auto& m : tags.value("models", nlohmann::json::array())) {
     if (!m.is_object()) return corrupt("the server's /api/tags lists a model that is not an object");
     const auto modified = parse_rfc3339(m.value("modified_at", ""));
-    rows->push_back({m.value("name", ""), m.value("digest", "").substr(0, 12), human_bytes(m.value("size", uint64_t{0})),
-                     modified ? human_age(now - *modified) : ""});
+    rows->push_back({m.value("name", ""), m.value("digest", "").substr(0, 12),
+                     human_bytes(m.value("size", uint64_t{0})), modified ? human_age(now - *modified) : ""});
   }
   return ok_status();
 }
@@ -143,8 +154,9 @@ int run_list(Runtime& runtime) {
   if (!entries.ok()) return print_error(entries.status());
   const auto now = std::chrono::system_clock::now();
   for (const auto& e : *entries) {
-    rows.push_back({e.name.display_with_tag(st->defaults()), std::string(e.manifest_digest.hex().substr(0, 12)),
-                    human_bytes(e.size), human_age(now - e.modified)});
+    rows.push_back({e.name.display_with_tag(st->defaults()),
+                    std::string(e.manifest_digest.hex().substr(0, 12)), human_bytes(e.size),
+                    human_age(now - e.modified)});
   }
   print_table(rows);
   for (const auto& p : problems) std::fprintf(stderr, "warning: %s\n", p.c_str());

@@ -28,29 +28,34 @@ Command add_rm_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("rm", "Remove models from the local store");
   sub->add_option("names", *names, "Model names")->required();
   return {sub, [names](Runtime& runtime) -> int {
-    std::function<Status(const std::string&)> remove;
+            std::function<Status(const std::string&)> remove;
 #if CORRAL_WITH_SERVER
-    auto client = ApiClient::connect_if_running(runtime.env());
-    if (!client.ok()) return print_error(client.status());
-    if (*client) {
-      remove = [&client](const std::string& n) { return (*client)->del("/api/delete", {{"model", n}}).status(); };
-    }
+            auto client = ApiClient::connect_if_running(runtime.env());
+            if (!client.ok()) return print_error(client.status());
+            if (*client) {
+              remove = [&client](const std::string& n) {
+                return (*client)->del("/api/delete", {{"model", n}}).status();
+              };
+            }
 #endif
-    std::optional<store::Store> st;
-    if (!remove) {
-      auto opened = open_store(runtime);
-      if (!opened.ok()) return print_error(opened.status());
-      st.emplace(std::move(opened).value());
-      remove = [&st](const std::string& n) { return remove_local(*st, n); };
-    }
-    int rc = 0;
-    for (const std::string& n : *names) {
-      Status s = remove(n);
-      if (!s.ok()) { rc = print_error(s); continue; }
-      std::printf("deleted '%s'\n", n.c_str());
-    }
-    return rc;
-  }};
+            std::optional<store::Store> st;
+            if (!remove) {
+              auto opened = open_store(runtime);
+              if (!opened.ok()) return print_error(opened.status());
+              st.emplace(std::move(opened).value());
+              remove = [&st](const std::string& n) { return remove_local(*st, n); };
+            }
+            int rc = 0;
+            for (const std::string& n : *names) {
+              Status s = remove(n);
+              if (!s.ok()) {
+                rc = print_error(s);
+                continue;
+              }
+              std::printf("deleted '%s'\n", n.c_str());
+            }
+            return rc;
+          }};
 }
 
 }  // namespace corral::cli

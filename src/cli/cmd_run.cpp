@@ -55,7 +55,7 @@ int fail(const Status& s) {
 
 BackendOptions backend_options_for(Runtime& runtime, int threads) {
   if (threads <= 0) return runtime.backend_options();  // the process pool
-  BackendOptions o;  // the backend owns a pool of exactly `threads` threads
+  BackendOptions o;                                    // the backend owns a pool of exactly `threads` threads
   o.num_threads = threads;
   o.cpu_isa = runtime.env().cpu_isa;
   return o;
@@ -162,7 +162,8 @@ int run(Runtime& runtime, const RunFlags& f) {
 Command add_run_command(CLI::App& app) {
   auto f = std::make_shared<RunFlags>();
   CLI::App* sub = app.add_subcommand("run", "Run a model: one answer for a prompt, else an interactive chat");
-  sub->add_option("model", f->model, "Model name (served by a running server, else from the store) or GGUF file")
+  sub->add_option("model", f->model,
+                  "Model name (served by a running server, else from the store) or GGUF file")
       ->required();
   sub->add_option("prompt", f->prompt, "Prompt (also read from piped standard input)");
   sub->add_flag("--raw", f->raw, "Send the prompt as is: no chat template");
@@ -174,11 +175,15 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--seed", f->seed, "Random seed (-1: random)")->capture_default_str();
   sub->add_option("--num-predict", f->num_predict, "Most tokens to generate (-1: until the context is full)")
       ->capture_default_str();
-  sub->add_option("--num-ctx", f->num_ctx, "Context window in tokens (default: 4096 or the model's, if smaller)");
+  sub->add_option("--num-ctx", f->num_ctx,
+                  "Context window in tokens (default: 4096 or the model's, if smaller)");
   sub->add_option("--threads", f->threads, "CPU threads (default: CORRAL_NUM_THREADS or all cores)");
-  sub->add_option("--repeat-penalty", f->repeat_penalty, "Repetition penalty (1: off)")->capture_default_str();
-  sub->add_option("--repeat-last-n", f->repeat_last_n, "Tokens the repetition penalty looks back")->capture_default_str();
-  sub->add_option("--batch-size", f->batch_size, "Most prompt tokens per forward pass")->capture_default_str();
+  sub->add_option("--repeat-penalty", f->repeat_penalty, "Repetition penalty (1: off)")
+      ->capture_default_str();
+  sub->add_option("--repeat-last-n", f->repeat_last_n, "Tokens the repetition penalty looks back")
+      ->capture_default_str();
+  sub->add_option("--batch-size", f->batch_size, "Most prompt tokens per forward pass")
+      ->capture_default_str();
   sub->add_option("--stop", f->stop, "Stop string (repeatable)")->allow_extra_args(false);
   sub->add_option("--system", f->system, "System message");
   return Command{sub, [f](Runtime& runtime) { return run(runtime, *f); }};

@@ -3,6 +3,7 @@
 // (server::show_model, the same reply); both print the same summary (Model, Parameters, System,
 // License). --tensors on a name lists the tensors of the model's GGUF blob, whose path the
 // server's reply names (the server runs on this machine: CORRAL_HOST is loopback by default).
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <memory>
@@ -11,7 +12,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-#include <algorithm>
 
 #include "cli/commands.h"
 #include "cli/store_cmds.h"
@@ -111,8 +111,10 @@ void print_section(const char* title, const std::vector<std::pair<std::string, s
   for (const auto& [k, v] : rows) width = std::max(width, k.size());
   std::printf("  %s\n", title);
   for (const auto& [k, v] : rows) {
-    if (k.empty()) std::printf("    %s\n", v.c_str());
-    else std::printf("    %-*s    %s\n", static_cast<int>(width), k.c_str(), v.c_str());
+    if (k.empty())
+      std::printf("    %s\n", v.c_str());
+    else
+      std::printf("    %-*s    %s\n", static_cast<int>(width), k.c_str(), v.c_str());
   }
   std::printf("\n");
 }
@@ -134,11 +136,13 @@ std::vector<std::pair<std::string, std::string>> text_rows(const std::string& te
 void print_show(const nlohmann::json& reply) {
   const nlohmann::json details = reply.value("details", nlohmann::json::object());
   const nlohmann::json info = reply.value("model_info", nlohmann::json::object());
-  const std::string arch = info.is_object() ? scalar_text(info.value("general.architecture", nlohmann::json())) : "";
-  std::vector<std::pair<std::string, std::string>> model = {{"architecture", arch},
-                                                            {"parameters", details.value("parameter_size", "")}};
+  const std::string arch =
+      info.is_object() ? scalar_text(info.value("general.architecture", nlohmann::json())) : "";
+  std::vector<std::pair<std::string, std::string>> model = {
+      {"architecture", arch}, {"parameters", details.value("parameter_size", "")}};
   if (info.is_object()) {
-    for (const auto& [key, label] : {std::pair{".context_length", "context length"}, std::pair{".embedding_length", "embedding length"}}) {
+    for (const auto& [key, label] : {std::pair{".context_length", "context length"},
+                                     std::pair{".embedding_length", "embedding length"}}) {
       auto it = info.find(arch + key);
       if (it != info.end() && !it->is_null()) model.emplace_back(label, scalar_text(*it));
     }
@@ -168,31 +172,34 @@ Command add_show_command(CLI::App& app) {
   sub->add_flag("--tensors", opt->tensors, "List every tensor: name, shape (outermost-first), dtype");
   sub->add_flag("--json", opt->json, "Print JSON");
   return {sub, [opt](Runtime& runtime) -> int {
-    bool from_store = false;
-    if (!path_exists(opt->target)) {  // not a file or folder: a model name
+            bool from_store = false;
+            if (!path_exists(opt->target)) {  // not a file or folder: a model name
 #if CORRAL_WITH_SERVER
-      Result<nlohmann::json> reply = show_reply(runtime, opt->target);
-      if (!reply.ok()) return print_error(reply.status());
-      if (!opt->tensors) {
-        if (opt->json) std::printf("%s\n", reply->dump().c_str());
-        else print_show(*reply);
-        return 0;
-      }
-      Result<std::string> blob = model_path_of(*reply, opt->target);
+              Result<nlohmann::json> reply = show_reply(runtime, opt->target);
+              if (!reply.ok()) return print_error(reply.status());
+              if (!opt->tensors) {
+                if (opt->json)
+                  std::printf("%s\n", reply->dump().c_str());
+                else
+                  print_show(*reply);
+                return 0;
+              }
+              Result<std::string> blob = model_path_of(*reply, opt->target);
 #else
       Result<std::string> blob = store_model_path(runtime, opt->target);
 #endif
-      if (!blob.ok()) return print_error(blob.status());
-      opt->target = *blob;
-      from_store = true;
-    }
-    if (opt->tensors) return show_tensors(*opt);
-    if (from_store || (opt->target.size() >= 5 && opt->target.compare(opt->target.size() - 5, 5, ".gguf") == 0)) {
-      return show_gguf(*opt);
-    }
-    std::fprintf(stderr, "Error: show without --tensors is not available yet\n");
-    return 1;
-  }};
+              if (!blob.ok()) return print_error(blob.status());
+              opt->target = *blob;
+              from_store = true;
+            }
+            if (opt->tensors) return show_tensors(*opt);
+            if (from_store ||
+                (opt->target.size() >= 5 && opt->target.compare(opt->target.size() - 5, 5, ".gguf") == 0)) {
+              return show_gguf(*opt);
+            }
+            std::fprintf(stderr, "Error: show without --tensors is not available yet\n");
+            return 1;
+          }};
 }
 
 }  // namespace corral::cli

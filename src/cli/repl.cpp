@@ -36,7 +36,9 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-bool starts_with(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
+bool starts_with(const std::string& s, std::string_view p) {
+  return s.compare(0, p.size(), p) == 0;
+}
 bool ends_with(const std::string& s, std::string_view p) {
   return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
 }
@@ -71,16 +73,26 @@ std::string set_parameter(ChatSettings& s, const std::string& name, const std::s
     return "";
   }
   if (!need_number()) return "value '" + value + "' for '" + name + "' is not a number";
-  if (name == "temperature") o.temperature = static_cast<float>(num);
-  else if (name == "top_k") o.top_k = static_cast<int>(num);
-  else if (name == "top_p") o.top_p = static_cast<float>(num);
-  else if (name == "min_p") o.min_p = static_cast<float>(num);
-  else if (name == "typical_p") o.typical_p = static_cast<float>(num);
-  else if (name == "seed") o.seed = static_cast<int64_t>(num);
-  else if (name == "repeat_penalty") o.repeat_penalty = static_cast<float>(num);
-  else if (name == "repeat_last_n") o.repeat_last_n = static_cast<int>(num);
-  else if (name == "presence_penalty") o.presence_penalty = static_cast<float>(num);
-  else if (name == "frequency_penalty") o.frequency_penalty = static_cast<float>(num);
+  if (name == "temperature")
+    o.temperature = static_cast<float>(num);
+  else if (name == "top_k")
+    o.top_k = static_cast<int>(num);
+  else if (name == "top_p")
+    o.top_p = static_cast<float>(num);
+  else if (name == "min_p")
+    o.min_p = static_cast<float>(num);
+  else if (name == "typical_p")
+    o.typical_p = static_cast<float>(num);
+  else if (name == "seed")
+    o.seed = static_cast<int64_t>(num);
+  else if (name == "repeat_penalty")
+    o.repeat_penalty = static_cast<float>(num);
+  else if (name == "repeat_last_n")
+    o.repeat_last_n = static_cast<int>(num);
+  else if (name == "presence_penalty")
+    o.presence_penalty = static_cast<float>(num);
+  else if (name == "frequency_penalty")
+    o.frequency_penalty = static_cast<float>(num);
   else if (name == "num_predict") {
     if (num < -2) return "num_predict must be >= -2";
     s.num_predict = static_cast<int>(num);
@@ -124,10 +136,11 @@ void show_info(const Runner& runner) {
 void show_parameters(const ChatSettings& s) {
   const sample::SamplerOptions& o = s.sampling;
   std::printf("  Parameters\n");
-  std::printf("    %-18s %g\n    %-18s %d\n    %-18s %g\n    %-18s %g\n", "temperature", o.temperature, "top_k",
-              o.top_k, "top_p", o.top_p, "min_p", o.min_p);
+  std::printf("    %-18s %g\n    %-18s %d\n    %-18s %g\n    %-18s %g\n", "temperature", o.temperature,
+              "top_k", o.top_k, "top_p", o.top_p, "min_p", o.min_p);
   std::printf("    %-18s %g\n    %-18s %d\n    %-18s %" PRId64 "\n    %-18s %d\n", "repeat_penalty",
-              o.repeat_penalty, "repeat_last_n", o.repeat_last_n, "seed", o.seed, "num_predict", s.num_predict);
+              o.repeat_penalty, "repeat_last_n", o.repeat_last_n, "seed", o.seed, "num_predict",
+              s.num_predict);
   for (const std::string& stop : s.stop) std::printf("    %-18s \"%s\"\n", "stop", stop.c_str());
   std::printf("\n");
 }
@@ -188,7 +201,8 @@ bool handle_command(Conversation& conv, const std::string& line) {
     } else if (words[1] == "system") {
       const size_t at = line.find("system") + 6;
       std::string text = trim(line.substr(at));
-      if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+      if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+        text = text.substr(1, text.size() - 2);
       s.system = text;
       std::printf("Set system message.\n");
     } else if (words[1] == "verbose") {
@@ -250,7 +264,9 @@ std::string go_duration(int64_t ns) {
 }
 
 void print_stats(const GenerateStats& st, FILE* out) {
-  auto rate = [](int64_t n, int64_t ns) { return ns > 0 ? static_cast<double>(n) * 1e9 / static_cast<double>(ns) : 0.0; };
+  auto rate = [](int64_t n, int64_t ns) {
+    return ns > 0 ? static_cast<double>(n) * 1e9 / static_cast<double>(ns) : 0.0;
+  };
   std::fprintf(out, "total duration:       %s\n", go_duration(st.total_ns).c_str());
   std::fprintf(out, "load duration:        %s\n", go_duration(st.load_ns).c_str());
   std::fprintf(out, "prompt eval count:    %" PRId64 " token(s)\n", st.prompt_eval_count);
@@ -267,7 +283,8 @@ Result<std::vector<int32_t>> Conversation::prompt_tokens(const std::string& text
   const Tokenizer& tok = runner.tokenizer();
   if (settings_.raw) return tok.encode(text, /*add_special=*/true, /*parse_special=*/true);
   std::vector<tmpl::ChatMessage> messages;
-  if (!settings_.system.empty()) messages.push_back(tmpl::ChatMessage{.role = "system", .content = settings_.system});
+  if (!settings_.system.empty())
+    messages.push_back(tmpl::ChatMessage{.role = "system", .content = settings_.system});
   messages.insert(messages.end(), history_.begin(), history_.end());
   messages.push_back(tmpl::ChatMessage{.role = "user", .content = text});
   CORRAL_ASSIGN_OR_RETURN(std::string prompt,
@@ -276,7 +293,8 @@ Result<std::vector<int32_t>> Conversation::prompt_tokens(const std::string& text
   return tok.encode(prompt, /*add_special=*/true, /*parse_special=*/true);
 }
 
-Result<GenerateResult> Conversation::send(const std::string& text, const std::atomic<bool>* cancel, FILE* out) {
+Result<GenerateResult> Conversation::send(const std::string& text, const std::atomic<bool>* cancel,
+                                          FILE* out) {
   if (remote()) return send_remote(text, cancel, out);
   GenerateRequest req;
   CORRAL_ASSIGN_OR_RETURN(req.prompt, prompt_tokens(text));
@@ -299,12 +317,16 @@ Result<GenerateResult> Conversation::send(const std::string& text, const std::at
 }
 
 Result<GenerateResult> Conversation::send_remote(const std::string& text, const std::atomic<bool>* cancel,
-                                                FILE* out) {
+                                                 FILE* out) {
 #if CORRAL_WITH_SERVER
   const sample::SamplerOptions& o = settings_.sampling;
-  nlohmann::json options = {{"temperature", o.temperature}, {"top_k", o.top_k},       {"top_p", o.top_p},
-                            {"min_p", o.min_p},             {"repeat_penalty", o.repeat_penalty},
-                            {"repeat_last_n", o.repeat_last_n}, {"num_predict", settings_.num_predict}};
+  nlohmann::json options = {{"temperature", o.temperature},
+                            {"top_k", o.top_k},
+                            {"top_p", o.top_p},
+                            {"min_p", o.min_p},
+                            {"repeat_penalty", o.repeat_penalty},
+                            {"repeat_last_n", o.repeat_last_n},
+                            {"num_predict", settings_.num_predict}};
   if (o.seed >= 0) options["seed"] = o.seed;
   if (num_ctx_ > 0) options["num_ctx"] = num_ctx_;
   if (num_thread_ > 0) options["num_thread"] = num_thread_;
@@ -318,7 +340,8 @@ Result<GenerateResult> Conversation::send_remote(const std::string& text, const 
   } else {
     nlohmann::json messages = nlohmann::json::array();
     if (!settings_.system.empty()) messages.push_back({{"role", "system"}, {"content", settings_.system}});
-    for (const tmpl::ChatMessage& m : history_) messages.push_back({{"role", m.role}, {"content", m.content}});
+    for (const tmpl::ChatMessage& m : history_)
+      messages.push_back({{"role", m.role}, {"content", m.content}});
     messages.push_back({{"role", "user"}, {"content", text}});
     body["messages"] = messages;
   }

@@ -23,8 +23,8 @@ struct ChatSettings {
   int num_predict = -1;
   std::vector<std::string> stop;  // besides the template's
   std::string system;
-  bool raw = false;               // send text as is: no template, no history
-  bool verbose = false;           // print timing statistics after each answer
+  bool raw = false;      // send text as is: no template, no history
+  bool verbose = false;  // print timing statistics after each answer
 };
 
 class Conversation {
@@ -45,7 +45,7 @@ class Conversation {
   Result<std::vector<int32_t>> prompt_tokens(const std::string& text) const;
   void clear() { history_.clear(); }
   ChatSettings& settings() { return settings_; }
-  Runner& runner() { return *runner_; }  // in-process only
+  Runner& runner() { return *runner_; }     // in-process only
   ApiClient& client() { return *client_; }  // remote only
   const std::string& model() const { return model_; }
   size_t turns() const { return history_.size(); }

@@ -114,7 +114,8 @@ class GgufParser {
     CORRAL_TRY(read(&len, where, field));
     if (len > remaining()) {
       return fail(StatusCode::kCorrupt, at, where, field,
-                  "string length %" PRIu64 " exceeds the %" PRIu64 " bytes left in the file", len, remaining());
+                  "string length %" PRIu64 " exceeds the %" PRIu64 " bytes left in the file", len,
+                  remaining());
     }
     s->assign(reinterpret_cast<const char*>(bytes_.data() + pos_), static_cast<size_t>(len));
     pos_ += len;
@@ -135,16 +136,26 @@ class GgufParser {
   // Reads one fixed-size scalar (the caller checked that its bytes are there).
   int64_t read_int_unchecked(GgufType type) {
     switch (type) {
-      case GgufType::kU8: return read_unchecked<uint8_t>();
-      case GgufType::kI8: return read_unchecked<int8_t>();
-      case GgufType::kU16: return read_unchecked<uint16_t>();
-      case GgufType::kI16: return read_unchecked<int16_t>();
-      case GgufType::kU32: return read_unchecked<uint32_t>();
-      case GgufType::kI32: return read_unchecked<int32_t>();
-      case GgufType::kU64: return static_cast<int64_t>(read_unchecked<uint64_t>());
-      case GgufType::kI64: return read_unchecked<int64_t>();
-      case GgufType::kBool: return read_unchecked<uint8_t>();
-      default: return 0;
+      case GgufType::kU8:
+        return read_unchecked<uint8_t>();
+      case GgufType::kI8:
+        return read_unchecked<int8_t>();
+      case GgufType::kU16:
+        return read_unchecked<uint16_t>();
+      case GgufType::kI16:
+        return read_unchecked<int16_t>();
+      case GgufType::kU32:
+        return read_unchecked<uint32_t>();
+      case GgufType::kI32:
+        return read_unchecked<int32_t>();
+      case GgufType::kU64:
+        return static_cast<int64_t>(read_unchecked<uint64_t>());
+      case GgufType::kI64:
+        return read_unchecked<int64_t>();
+      case GgufType::kBool:
+        return read_unchecked<uint8_t>();
+      default:
+        return 0;
     }
   }
 
@@ -182,24 +193,42 @@ class GgufParser {
         *out = GgufValue::from_f64(d);
         return ok_status();
       }
-      default: break;
+      default:
+        break;
     }
     CORRAL_TRY(need(scalar_size(type), where, field));
     int64_t v = read_int_unchecked(type);
     switch (type) {
-      case GgufType::kU8: *out = GgufValue::from_u8(static_cast<uint8_t>(v)); break;
-      case GgufType::kI8: *out = GgufValue::from_i8(static_cast<int8_t>(v)); break;
-      case GgufType::kU16: *out = GgufValue::from_u16(static_cast<uint16_t>(v)); break;
-      case GgufType::kI16: *out = GgufValue::from_i16(static_cast<int16_t>(v)); break;
-      case GgufType::kU32: *out = GgufValue::from_u32(static_cast<uint32_t>(v)); break;
-      case GgufType::kI32: *out = GgufValue::from_i32(static_cast<int32_t>(v)); break;
-      case GgufType::kU64: *out = GgufValue::from_u64(static_cast<uint64_t>(v)); break;
-      case GgufType::kI64: *out = GgufValue::from_i64(v); break;
+      case GgufType::kU8:
+        *out = GgufValue::from_u8(static_cast<uint8_t>(v));
+        break;
+      case GgufType::kI8:
+        *out = GgufValue::from_i8(static_cast<int8_t>(v));
+        break;
+      case GgufType::kU16:
+        *out = GgufValue::from_u16(static_cast<uint16_t>(v));
+        break;
+      case GgufType::kI16:
+        *out = GgufValue::from_i16(static_cast<int16_t>(v));
+        break;
+      case GgufType::kU32:
+        *out = GgufValue::from_u32(static_cast<uint32_t>(v));
+        break;
+      case GgufType::kI32:
+        *out = GgufValue::from_i32(static_cast<int32_t>(v));
+        break;
+      case GgufType::kU64:
+        *out = GgufValue::from_u64(static_cast<uint64_t>(v));
+        break;
+      case GgufType::kI64:
+        *out = GgufValue::from_i64(v);
+        break;
       case GgufType::kBool:
         CORRAL_TRY(check_bool(v, at, where, field));
         *out = GgufValue::from_bool(v != 0);
         break;
-      default: break;
+      default:
+        break;
     }
     return ok_status();
   }
@@ -219,8 +248,8 @@ class GgufParser {
     const uint64_t min_size = min_element_size(et);
     if (count > remaining() / min_size) {
       return fail(StatusCode::kCorrupt, count_at, where, "array count",
-                  "%" PRIu64 " elements of type %s need at least %" PRIu64 " bytes each, the file has %" PRIu64
-                  " left",
+                  "%" PRIu64 " elements of type %s need at least %" PRIu64
+                  " bytes each, the file has %" PRIu64 " left",
                   count, std::string(gguf_type_name(et)).c_str(), min_size, remaining());
     }
     const size_t n = static_cast<size_t>(count);
@@ -258,7 +287,8 @@ class GgufParser {
 
   Status parse_header(GgufFile* out) {
     if (bytes_.size() < 4) {
-      return fail(StatusCode::kCorrupt, 0, "", "magic", "truncated: the file has only %zu bytes", bytes_.size());
+      return fail(StatusCode::kCorrupt, 0, "", "magic", "truncated: the file has only %zu bytes",
+                  bytes_.size());
     }
     if (std::memcmp(bytes_.data(), gguf_internal::kMagic, 4) != 0) {
       char m[4];
@@ -291,7 +321,8 @@ class GgufParser {
     constexpr uint64_t kMinKv = 13;
     if (kv_count_ > remaining() / kMinKv) {
       return fail(StatusCode::kCorrupt, kv_count_at, "", "kv_count",
-                  "%" PRIu64 " key-value pairs cannot fit in the %" PRIu64 " bytes left", kv_count_, remaining());
+                  "%" PRIu64 " key-value pairs cannot fit in the %" PRIu64 " bytes left", kv_count_,
+                  remaining());
     }
     return ok_status();
   }
@@ -338,8 +369,8 @@ class GgufParser {
     uint32_t n_dims = 0;
     CORRAL_TRY(read(&n_dims, where, "n_dims"));
     if (n_dims == 0 || n_dims > kGgufMaxDims) {
-      return fail(StatusCode::kCorrupt, ndims_at, where, "n_dims", "%" PRIu32 " dimensions (must be 1 to %" PRIu32 ")",
-                  n_dims, kGgufMaxDims);
+      return fail(StatusCode::kCorrupt, ndims_at, where, "n_dims",
+                  "%" PRIu32 " dimensions (must be 1 to %" PRIu32 ")", n_dims, kGgufMaxDims);
     }
     fields->dims_at = pos_;
     uint64_t dims[kGgufMaxDims] = {};
@@ -360,7 +391,8 @@ class GgufParser {
     uint32_t type_id = 0;
     CORRAL_TRY(read(&type_id, where, "type"));
     std::optional<DTypeTraits> traits = dtype_traits_of(type_id);
-    if (!traits) return fail(StatusCode::kUnsupported, type_at, where, "type", "unknown tensor type %" PRIu32, type_id);
+    if (!traits)
+      return fail(StatusCode::kUnsupported, type_at, where, "type", "unknown tensor type %" PRIu32, type_id);
     t->dtype = traits->type;
     if (dims[0] % traits->block_size != 0) {
       return fail(StatusCode::kCorrupt, fields->dims_at, where, "dim 0",
@@ -397,11 +429,13 @@ class GgufParser {
       CORRAL_TRY(parse_tensor_info(i, &t, &fields_[i]));
       // The tensors_ vector is never resized again, so views of names stay valid.
       if (!names.insert(t.name).second) {
-        return fail(StatusCode::kCorrupt, name_at, describe_tensor(i, t.name), "name", "duplicate tensor name");
+        return fail(StatusCode::kCorrupt, name_at, describe_tensor(i, t.name), "name",
+                    "duplicate tensor name");
       }
       if (t.offset % out->alignment_ != 0) {
         return fail(StatusCode::kCorrupt, fields_[i].offset_at, describe_tensor(i, t.name), "offset",
-                    "offset %" PRIu64 " is not a multiple of the alignment %" PRIu64, t.offset, out->alignment_);
+                    "offset %" PRIu64 " is not a multiple of the alignment %" PRIu64, t.offset,
+                    out->alignment_);
       }
     }
     uint64_t data_offset = 0;
@@ -418,27 +452,30 @@ class GgufParser {
     const uint64_t size = bytes_.size();
     if (out->data_offset_ > size) {
       return fail(StatusCode::kCorrupt, pos_, "", "data section",
-                  "starts at byte %" PRIu64 ", past the end of the %" PRIu64 "-byte file", out->data_offset_, size);
+                  "starts at byte %" PRIu64 ", past the end of the %" PRIu64 "-byte file", out->data_offset_,
+                  size);
     }
     const uint64_t data_size = size - out->data_offset_;
     for (size_t i = 0; i < tensors.size(); ++i) {
       const GgufTensorInfo& t = tensors[i];
       if (t.offset > data_size || t.bytes > data_size - t.offset) {
         return fail(StatusCode::kCorrupt, fields_[i].offset_at, describe_tensor(i, t.name), "offset",
-                    "data [%" PRIu64 ", +%" PRIu64 ") runs past the end of the data section (%" PRIu64 " bytes)",
+                    "data [%" PRIu64 ", +%" PRIu64 ") runs past the end of the data section (%" PRIu64
+                    " bytes)",
                     t.offset, t.bytes, data_size);
       }
     }
     std::vector<size_t> order(tensors.size());
     std::iota(order.begin(), order.end(), size_t{0});
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tensors[a].offset < tensors[b].offset; });
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return tensors[a].offset < tensors[b].offset; });
     for (size_t k = 1; k < order.size(); ++k) {
       const GgufTensorInfo& prev = tensors[order[k - 1]];
       const GgufTensorInfo& cur = tensors[order[k]];
       if (cur.offset < prev.offset + prev.bytes) {
         return fail(StatusCode::kCorrupt, fields_[order[k]].offset_at, describe_tensor(order[k], cur.name),
-                    "offset", "data at %" PRIu64 " overlaps tensor '%s' [%" PRIu64 ", +%" PRIu64 ")", cur.offset,
-                    printable(prev.name).c_str(), prev.offset, prev.bytes);
+                    "offset", "data at %" PRIu64 " overlaps tensor '%s' [%" PRIu64 ", +%" PRIu64 ")",
+                    cur.offset, printable(prev.name).c_str(), prev.offset, prev.bytes);
       }
     }
     return ok_status();

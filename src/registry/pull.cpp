@@ -32,18 +32,22 @@ struct Part {
 };
 
 // The parts of one blob: fixed by its size and the options, so a later pull finds the same files.
-std::vector<std::unique_ptr<Part>> plan_parts(const store::BlobStore& blobs, const Layer& l, const RegistryOptions& o) {
+std::vector<std::unique_ptr<Part>> plan_parts(const store::BlobStore& blobs, const Layer& l,
+                                              const RegistryOptions& o) {
   uint64_t k = 1;
-  if (o.parallel > 1 && o.part_bytes > 0) k = std::max<uint64_t>(1, std::min<uint64_t>(o.parallel, l.size / o.part_bytes));
+  if (o.parallel > 1 && o.part_bytes > 0)
+    k = std::max<uint64_t>(1, std::min<uint64_t>(o.parallel, l.size / o.part_bytes));
   std::vector<std::unique_ptr<Part>> parts;
   for (uint64_t i = 0; i < k; ++i) {
     auto p = std::make_unique<Part>();
     p->offset = l.size / k * i;
     p->length = (i + 1 == k ? l.size : l.size / k * (i + 1)) - p->offset;
     // The name comes from the validated digest only (Digest::parse checked it in the manifest).
-    p->path = blobs.dir() + "/" + l.digest.blob_name() + "-partial-" + std::to_string(k) + "-" + std::to_string(i);
+    p->path =
+        blobs.dir() + "/" + l.digest.blob_name() + "-partial-" + std::to_string(k) + "-" + std::to_string(i);
     struct stat st {};
-    if (::stat(p->path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) <= p->length) {
+    if (::stat(p->path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<uint64_t>(st.st_size) <= p->length) {
       p->had = static_cast<uint64_t>(st.st_size);
     }
     p->have = p->had;
@@ -72,10 +76,12 @@ Status download_part(Session& s, const Layer& l, Part& part, const std::atomic<b
   Fd fd(::open(part.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   if (fd.get() < 0) return io_error("%s: cannot open: %s", part.path.c_str(), std::strerror(errno));
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return io_error("%s: cannot stat: %s", part.path.c_str(), std::strerror(errno));
+  if (::fstat(fd.get(), &st) != 0)
+    return io_error("%s: cannot stat: %s", part.path.c_str(), std::strerror(errno));
   uint64_t have = static_cast<uint64_t>(st.st_size);
   if (have > part.length) {  // not ours to trust: start this part over
-    if (::ftruncate(fd.get(), 0) != 0) return io_error("%s: cannot truncate: %s", part.path.c_str(), std::strerror(errno));
+    if (::ftruncate(fd.get(), 0) != 0)
+      return io_error("%s: cannot truncate: %s", part.path.c_str(), std::strerror(errno));
     have = 0;
   }
   if (::lseek(fd.get(), static_cast<off_t>(have), SEEK_SET) < 0) {
@@ -94,7 +100,8 @@ Status download_part(Session& s, const Layer& l, Part& part, const std::atomic<b
       req.headers.push_back("Range: bytes=" + std::to_string(off) + "-" + std::to_string(off + len - 1));
     }
     req.on_start = [&](const HttpResponse& r) {
-      return check_blob_reply(l.digest, l.size, off, len, r.status, r.header("content-range"), r.header("content-length"));
+      return check_blob_reply(l.digest, l.size, off, len, r.status, r.header("content-range"),
+                              r.header("content-length"));
     };
     req.on_data = [&](const char* data, size_t n) -> Status {
       if (part.have + n > part.length) {
@@ -125,8 +132,8 @@ Status download_part(Session& s, const Layer& l, Part& part, const std::atomic<b
 }
 
 // Downloads one blob's missing bytes with its parts in parallel, reporting progress.
-Status download_blob(Session& s, const Layer& l, std::vector<std::unique_ptr<Part>>& parts, const ProgressFn& progress,
-                     const std::atomic<bool>* cancel) {
+Status download_blob(Session& s, const Layer& l, std::vector<std::unique_ptr<Part>>& parts,
+                     const ProgressFn& progress, const std::atomic<bool>* cancel) {
   std::atomic<bool> stop{false};
   std::atomic<size_t> running{parts.size()};
   std::vector<std::thread> workers;
@@ -225,7 +232,8 @@ Result<RemoteManifest> fetch_manifest(Session& s, const store::ModelName& name) 
     return not_found("model '%s' was not found in registry %s", name.full().c_str(), name.host().c_str());
   }
   if (res.status != 200) return reply_error("GET manifest of " + name.full(), res);
-  auto m = validate_remote_manifest(std::move(res.body), res.header("content-type"), res.header("docker-content-digest"));
+  auto m = validate_remote_manifest(std::move(res.body), res.header("content-type"),
+                                    res.header("docker-content-digest"));
   if (!m.ok()) return m.status().with_context(name.full());
   if (name.digest() && !(*name.digest() == m->digest)) {
     return corrupt("%s: the manifest hashes to %s", name.full().c_str(), m->digest.str().c_str());
@@ -249,8 +257,9 @@ Result<TransferStats> RegistryClient::pull(store::Store& st, const store::ModelN
     const std::string label = "pulling " + short_digest(l.digest);
     if (auto have = st.blobs().stat(l.digest); have.ok()) {
       if (have->size != l.size) {
-        return corrupt("%s: the manifest gives blob %s %llu bytes, but that content has %llu", name.full().c_str(),
-                       l.digest.str().c_str(), (unsigned long long)l.size, (unsigned long long)have->size);
+        return corrupt("%s: the manifest gives blob %s %llu bytes, but that content has %llu",
+                       name.full().c_str(), l.digest.str().c_str(), (unsigned long long)l.size,
+                       (unsigned long long)have->size);
       }
       ++stats.blobs_present;
       remove_parts(plan_parts(st.blobs(), l, options_));  // left by a pull killed after the blob landed
@@ -297,7 +306,8 @@ Result<TransferStats> RegistryClient::pull(store::Store& st, const store::ModelN
     auto info = st.blobs().add([&src](std::span<std::byte> buf) { return src.read(buf); }, blobs[i].digest);
     if (!info.ok()) {
       roll_back();
-      if (info.status().code() == StatusCode::kInvalidArgument) {  // digest mismatch: changed on disk meanwhile
+      if (info.status().code() ==
+          StatusCode::kInvalidArgument) {  // digest mismatch: changed on disk meanwhile
         remove_parts(downloaded[i]);
         return corrupt("pull %s: blob %s: %s; discarded", name.full().c_str(), blobs[i].digest.str().c_str(),
                        info.status().message().c_str());

@@ -41,15 +41,21 @@ Scheduler::~Scheduler() {
   if (reaper_.joinable()) reaper_.join();
 }
 
-Scheduler::Lease::~Lease() { sched_->release(entry_); }
+Scheduler::Lease::~Lease() {
+  sched_->release(entry_);
+}
 
-Runner& Scheduler::Lease::runner() { return *entry_->runner; }
+Runner& Scheduler::Lease::runner() {
+  return *entry_->runner;
+}
 
 Result<GenerateResult> Scheduler::Lease::generate(GenerateRequest request) {
   return entry_->batcher->generate(std::move(request));
 }
 
-Status Scheduler::Lease::exclusive(const std::function<Status(Runner&)>& fn) { return entry_->batcher->exclusive(fn); }
+Status Scheduler::Lease::exclusive(const std::function<Status(Runner&)>& fn) {
+  return entry_->batcher->exclusive(fn);
+}
 
 std::unique_ptr<Runner> Scheduler::erase_locked(const std::shared_ptr<Entry>& entry) {
   auto it = std::find(entries_.begin(), entries_.end(), entry);
@@ -58,12 +64,14 @@ std::unique_ptr<Runner> Scheduler::erase_locked(const std::shared_ptr<Entry>& en
   return std::move(entry->runner);
 }
 
-Result<std::unique_ptr<Scheduler::Lease>> Scheduler::acquire(const ModelSpec& requested, const std::atomic<bool>* cancel) {
+Result<std::unique_ptr<Scheduler::Lease>> Scheduler::acquire(const ModelSpec& requested,
+                                                             const std::atomic<bool>* cancel) {
   ModelSpec spec = requested;
   if (spec.num_thread == options_.default_num_thread) spec.num_thread = 0;
   std::unique_lock<std::mutex> lock(mu_);
   if (in_flight_ >= options_.max_queue) {
-    return unavailable("server busy, please try again: maximum pending requests (%d) exceeded", options_.max_queue);
+    return unavailable("server busy, please try again: maximum pending requests (%d) exceeded",
+                       options_.max_queue);
   }
   ++in_flight_;
   std::vector<std::unique_ptr<Runner>> doomed;  // destroyed without the lock held
@@ -77,7 +85,8 @@ Result<std::unique_ptr<Scheduler::Lease>> Scheduler::acquire(const ModelSpec& re
   auto wait = [&] { cv_.wait_for(lock, std::chrono::milliseconds(100)); };
   for (;;) {
     if (stopping_) return fail(unavailable("server is shutting down"));
-    if (cancel && cancel->load()) return fail(cancelled("request cancelled while waiting for model '%s'", spec.name.c_str()));
+    if (cancel && cancel->load())
+      return fail(cancelled("request cancelled while waiting for model '%s'", spec.name.c_str()));
     std::shared_ptr<Entry> e;
     for (auto& x : entries_) {
       if (x->spec.name == spec.name) e = x;
@@ -208,8 +217,9 @@ std::vector<LoadedModel> Scheduler::loaded() const {
     m.forever = e->spec.keep_alive.forever();
     if (e->refs > 0 && !m.forever) {
       // In use: it expires keep_alive after the request ends; show that from now.
-      m.expires_at = std::chrono::system_clock::now() +
-                     std::chrono::duration_cast<std::chrono::system_clock::duration>(e->spec.keep_alive.duration);
+      m.expires_at =
+          std::chrono::system_clock::now() +
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(e->spec.keep_alive.duration);
     } else {
       m.expires_at = e->expires_wall;
     }

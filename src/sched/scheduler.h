@@ -2,10 +2,10 @@
 // the RunnerLoader on first use, evicting the least recently used idle model when
 // max_loaded_models are loaded), generates through the model's Batcher (its requests decode
 // together in one batch, up to the runner's sequence slots; forward passes of different models
-// take turns on the shared CPU thread pool), and on release the model stays loaded for its keep_alive (0: unload
-// now, negative: forever); a reaper thread unloads expired models. At most max_queue requests
-// may be admitted at once: more are refused with kUnavailable (the server answers 503).
-// Depends on runner/ and util/; knows nothing of HTTP or the store.
+// take turns on the shared CPU thread pool), and on release the model stays loaded for its keep_alive (0:
+// unload now, negative: forever); a reaper thread unloads expired models. At most max_queue requests may be
+// admitted at once: more are refused with kUnavailable (the server answers 503). Depends on runner/ and
+// util/; knows nothing of HTTP or the store.
 #pragma once
 
 #include <atomic>
@@ -33,7 +33,7 @@ struct ModelSpec {
   std::string digest;      // manifest digest (shown by ps)
   uint64_t size = 0;       // bytes (shown by ps)
   int num_ctx = 4096;
-  int num_thread = 0;      // CPU threads of its backend (0: the shared pool); another value reloads
+  int num_thread = 0;  // CPU threads of its backend (0: the shared pool); another value reloads
   KeepAlive keep_alive;
 };
 
@@ -51,9 +51,9 @@ struct LoadedModel {
 };
 
 struct SchedulerOptions {
-  int max_loaded_models = 3;  // <= 0 picks 3
-  int max_queue = 512;        // requests admitted at once before kUnavailable
-  int default_num_thread = 0; // a spec asking for this many threads means the default (0)
+  int max_loaded_models = 3;   // <= 0 picks 3
+  int max_queue = 512;         // requests admitted at once before kUnavailable
+  int default_num_thread = 0;  // a spec asking for this many threads means the default (0)
 };
 
 using RunnerLoader = std::function<Result<std::unique_ptr<Runner>>(const ModelSpec&)>;
@@ -113,12 +113,12 @@ class Scheduler {
   SchedulerOptions options_;
   RunnerLoader loader_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;         // entries changed (loaded, released, unloaded)
+  std::condition_variable cv_;  // entries changed (loaded, released, unloaded)
   std::condition_variable reaper_cv_;
   std::vector<std::shared_ptr<Entry>> entries_;
   int in_flight_ = 0;
   bool stopping_ = false;
-  std::mutex compute_mu_;              // one forward pass at a time, over all models
+  std::mutex compute_mu_;  // one forward pass at a time, over all models
   std::thread reaper_;
 };
 

@@ -16,8 +16,12 @@ std::string random_id(const char* prefix) {
   return id;
 }
 
-bool is_openai(ApiKind k) { return k == ApiKind::kOpenAIChat || k == ApiKind::kOpenAICompletion; }
-bool is_chat(ApiKind k) { return k == ApiKind::kChat || k == ApiKind::kOpenAIChat; }
+bool is_openai(ApiKind k) {
+  return k == ApiKind::kOpenAIChat || k == ApiKind::kOpenAICompletion;
+}
+bool is_chat(ApiKind k) {
+  return k == ApiKind::kChat || k == ApiKind::kOpenAIChat;
+}
 
 std::string finish_reason(const GenerateResult& r) {
   std::string_view s = sample::done_reason_name(r.done_reason);
@@ -43,7 +47,8 @@ std::shared_ptr<const sample::TokenTable> TokenTables::get(const Runner& runner)
   return table;
 }
 
-Result<std::unique_ptr<Generation>> Generation::prepare(sched::Scheduler& sched, const GenerationDefaults& defaults,
+Result<std::unique_ptr<Generation>> Generation::prepare(sched::Scheduler& sched,
+                                                        const GenerationDefaults& defaults,
                                                         const ResolvedModel& model, GenerationParams params) {
   std::unique_ptr<Generation> g(new Generation());
   g->params_ = std::move(params);
@@ -52,7 +57,8 @@ Result<std::unique_ptr<Generation>> Generation::prepare(sched::Scheduler& sched,
   g->model_display_ = model.display;
   g->created_ = std::chrono::system_clock::now();
   g->id_ = random_id(g->params_.kind == ApiKind::kOpenAIChat ? "chatcmpl-" : "cmpl-");
-  CORRAL_TRY(apply_options(model.params, &g->options_).with_context("model '" + model.display + "' parameters"));
+  CORRAL_TRY(
+      apply_options(model.params, &g->options_).with_context("model '" + model.display + "' parameters"));
   CORRAL_TRY(apply_options(g->params_.options, &g->options_));
   sched::KeepAlive keep_alive = g->params_.keep_alive.value_or(defaults.keep_alive);
 
@@ -98,7 +104,8 @@ Status Generation::render(const ResolvedModel& model) {
       t = &parsed;
     }
     const std::string& source = t->source();
-    const bool can_think = source.find(".Think") != std::string::npos || source.find("<think>") != std::string::npos;
+    const bool can_think =
+        source.find(".Think") != std::string::npos || source.find("<think>") != std::string::npos;
     if (p.chat.is_think_set && p.chat.think && !can_think) {
       return invalid_argument("model '%s' does not support thinking", model.display.c_str());
     }
@@ -125,9 +132,12 @@ Status Generation::render(const ResolvedModel& model) {
     req.system = !p.system.empty() ? p.system : model.system;
     tmpl::RenderOptions ro;
     ro.num_ctx = static_cast<size_t>(options_.num_ctx);
-    ro.count_tokens = [&tok](std::string_view s) -> Result<size_t> { return tok.encode(s, true, true).size(); };
+    ro.count_tokens = [&tok](std::string_view s) -> Result<size_t> {
+      return tok.encode(s, true, true).size();
+    };
     Result<std::string> rendered = tmpl::render_chat(*t, req, ro);
-    if (!rendered.ok()) return invalid_argument("rendering the prompt: %s", rendered.status().message().c_str());
+    if (!rendered.ok())
+      return invalid_argument("rendering the prompt: %s", rendered.status().message().c_str());
     prompt = std::move(rendered).value();
     if (thinking_) {
       std::string_view tail = prompt;
@@ -148,8 +158,10 @@ Status Generation::render(const ResolvedModel& model) {
   size_t limit = static_cast<size_t>(options_.num_ctx) - 1;
   if (limit > 0 && prompt_tokens_.size() > limit) {
     size_t keep = std::min(static_cast<size_t>(std::max(options_.num_keep, 0)), limit / 2);
-    std::vector<int32_t> cut(prompt_tokens_.begin(), prompt_tokens_.begin() + static_cast<std::ptrdiff_t>(keep));
-    cut.insert(cut.end(), prompt_tokens_.end() - static_cast<std::ptrdiff_t>(limit - keep), prompt_tokens_.end());
+    std::vector<int32_t> cut(prompt_tokens_.begin(),
+                             prompt_tokens_.begin() + static_cast<std::ptrdiff_t>(keep));
+    cut.insert(cut.end(), prompt_tokens_.end() - static_cast<std::ptrdiff_t>(limit - keep),
+               prompt_tokens_.end());
     prompt_tokens_ = std::move(cut);
   }
   if (options_.stop.empty() && p.template_text.empty() && model.template_text.empty() && !p.raw) {
@@ -196,8 +208,11 @@ OutputDelta Generation::process(std::string_view text, bool final) {
 Json Generation::openai_tool_calls(const std::vector<ParsedToolCall>& calls, bool with_index) {
   Json out = Json::array();
   for (const auto& c : calls) {
-    Json j = {{"id", random_id("call_")}, {"type", "function"},
-              {"function", {{"name", c.name}, {"arguments", c.arguments.dump(-1, ' ', false, Json::error_handler_t::replace)}}}};
+    Json j = {{"id", random_id("call_")},
+              {"type", "function"},
+              {"function",
+               {{"name", c.name},
+                {"arguments", c.arguments.dump(-1, ' ', false, Json::error_handler_t::replace)}}}};
     if (with_index) j["index"] = tool_calls_sent_;
     ++tool_calls_sent_;
     out.push_back(j);
@@ -233,7 +248,9 @@ std::string Generation::chunk(const OutputDelta& d, bool first) {
       return ndjson_line(j);
     }
     case ApiKind::kChat:
-      return ndjson_line(Json{{"model", model_display_}, {"created_at", rfc3339(now)}, {"message", ollama_message(d)},
+      return ndjson_line(Json{{"model", model_display_},
+                              {"created_at", rfc3339(now)},
+                              {"message", ollama_message(d)},
                               {"done", false}});
     case ApiKind::kOpenAIChat: {
       Json delta = {{"role", "assistant"}, {"content", d.content}};
@@ -241,13 +258,21 @@ std::string Generation::chunk(const OutputDelta& d, bool first) {
       if (!d.calls.empty()) delta["tool_calls"] = openai_tool_calls(d.calls, true);
       (void)first;
       Json c = {{"index", 0}, {"delta", delta}, {"finish_reason", nullptr}};
-      return sse_event(Json{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", unix_seconds(created_)},
-                            {"model", model_display_}, {"system_fingerprint", "fp_corral"}, {"choices", Json::array({c})}});
+      return sse_event(Json{{"id", id_},
+                            {"object", "chat.completion.chunk"},
+                            {"created", unix_seconds(created_)},
+                            {"model", model_display_},
+                            {"system_fingerprint", "fp_corral"},
+                            {"choices", Json::array({c})}});
     }
     case ApiKind::kOpenAICompletion: {
       Json c = {{"text", d.content}, {"index", 0}, {"finish_reason", nullptr}};
-      return sse_event(Json{{"id", id_}, {"object", "text_completion"}, {"created", unix_seconds(created_)},
-                            {"model", model_display_}, {"system_fingerprint", "fp_corral"}, {"choices", Json::array({c})}});
+      return sse_event(Json{{"id", id_},
+                            {"object", "text_completion"},
+                            {"created", unix_seconds(created_)},
+                            {"model", model_display_},
+                            {"system_fingerprint", "fp_corral"},
+                            {"choices", Json::array({c})}});
     }
   }
   return {};
@@ -282,12 +307,16 @@ std::string Generation::final_ollama(const GenerateResult& r, const OutputDelta&
 std::string Generation::final_openai(const GenerateResult& r, const OutputDelta& full) const {
   int64_t prompt = static_cast<int64_t>(prompt_tokens_.size());
   int64_t completion = r.stats.eval_count;
-  Json usage = {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
+  Json usage = {
+      {"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
   bool chat = params_.kind == ApiKind::kOpenAIChat;
   std::string reason = finish_reason(r);
   if (chat && (!full.calls.empty() || tool_calls_sent_ > 0)) reason = "tool_calls";
-  Json head = {{"id", id_}, {"object", chat ? "chat.completion" : "text_completion"}, {"created", unix_seconds(created_)},
-               {"model", model_display_}, {"system_fingerprint", "fp_corral"}};
+  Json head = {{"id", id_},
+               {"object", chat ? "chat.completion" : "text_completion"},
+               {"created", unix_seconds(created_)},
+               {"model", model_display_},
+               {"system_fingerprint", "fp_corral"}};
   if (!params_.stream) {
     Json c;
     if (chat) {
@@ -336,8 +365,9 @@ Status Generation::run(const WriteFn& write) {
   if (params_.grammar && token_table_) {
     const sample::SamplerOptions& so = options_.sampling;
     int keep = 0;  // whole vocabulary
-    bool penalties = (so.repeat_penalty != 1.0f || so.presence_penalty != 0.0f || so.frequency_penalty != 0.0f) &&
-                     so.repeat_last_n != 0;
+    bool penalties =
+        (so.repeat_penalty != 1.0f || so.presence_penalty != 0.0f || so.frequency_penalty != 0.0f) &&
+        so.repeat_last_n != 0;
     if (so.logit_bias.empty() && !(penalties && so.repeat_last_n < 0)) {
       int base = so.temperature <= 0.0f ? 1 : so.top_k > 0 ? so.top_k : 0;
       // Penalties only lower logits, so the best `base` allowed tokens after them are among the

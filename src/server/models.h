@@ -19,13 +19,13 @@ namespace corral::server {
 
 struct ResolvedModel {
   store::ModelName name;
-  std::string display;          // "smollm2:latest", as Ollama lists names
+  std::string display;  // "smollm2:latest", as Ollama lists names
   store::Manifest manifest;
   store::Digest manifest_digest;
-  std::string gguf_path;        // the model layer's blob
-  uint64_t size = 0;            // config + layers
-  std::string template_text;    // TEMPLATE layer ("" when none)
-  std::string system;           // SYSTEM layer
+  std::string gguf_path;      // the model layer's blob
+  uint64_t size = 0;          // config + layers
+  std::string template_text;  // TEMPLATE layer ("" when none)
+  std::string system;         // SYSTEM layer
   std::string license;
   nlohmann::json params = nlohmann::json::object();  // PARAMETER layer
   std::chrono::system_clock::time_point modified;

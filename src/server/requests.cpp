@@ -11,7 +11,8 @@ using nlohmann::json;
 
 Result<int> get_int(const json& v, const char* name) {
   if (v.is_number_integer() || v.is_number_unsigned()) {
-    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int>::max())) {
+    if (v.is_number_unsigned() &&
+        v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int>::max())) {
       return invalid_argument("option '%s' is out of range", name);
     }
     int64_t x = v.get<int64_t>();
@@ -89,7 +90,8 @@ Status common_fields(const json& body, GenerationParams* p) {
         return invalid_argument("each tool needs a 'function' with a non-empty 'name'");
       }
       if (fn->contains("parameters") && !(*fn)["parameters"].is_object() && !(*fn)["parameters"].is_null()) {
-        return invalid_argument("tool '%s': 'parameters' must be an object", (*fn)["name"].get<std::string>().c_str());
+        return invalid_argument("tool '%s': 'parameters' must be an object",
+                                (*fn)["name"].get<std::string>().c_str());
       }
     }
     p->chat.tools = *it;
@@ -121,7 +123,8 @@ Result<std::string> openai_content(const json& c) {
     }
     std::string type = part["type"].get<std::string>();
     if (type != "text") return unsupported("message content of type '%s' is not supported yet", type.c_str());
-    if (!part.contains("text") || !part["text"].is_string()) return invalid_argument("text part needs 'text'");
+    if (!part.contains("text") || !part["text"].is_string())
+      return invalid_argument("text part needs 'text'");
     out += part["text"].get<std::string>();
   }
   return out;
@@ -130,15 +133,20 @@ Result<std::string> openai_content(const json& c) {
 // OpenAI's sampling fields mapped to Ollama option names.
 Status openai_options(const json& body, GenerationParams* p) {
   json& o = p->options;
-  static const std::pair<const char*, const char*> kMap[] = {
-      {"temperature", "temperature"}, {"top_p", "top_p"}, {"seed", "seed"},
-      {"frequency_penalty", "frequency_penalty"}, {"presence_penalty", "presence_penalty"},
-      {"max_tokens", "num_predict"}, {"max_completion_tokens", "num_predict"}, {"stop", "stop"}};
+  static const std::pair<const char*, const char*> kMap[] = {{"temperature", "temperature"},
+                                                             {"top_p", "top_p"},
+                                                             {"seed", "seed"},
+                                                             {"frequency_penalty", "frequency_penalty"},
+                                                             {"presence_penalty", "presence_penalty"},
+                                                             {"max_tokens", "num_predict"},
+                                                             {"max_completion_tokens", "num_predict"},
+                                                             {"stop", "stop"}};
   for (auto [from, to] : kMap) {
     auto it = body.find(from);
     if (it != body.end() && !it->is_null()) o[to] = *it;
   }
-  if (auto it = body.find("n"); it != body.end() && !it->is_null() && !(it->is_number_integer() && it->get<int64_t>() == 1)) {
+  if (auto it = body.find("n");
+      it != body.end() && !it->is_null() && !(it->is_number_integer() && it->get<int64_t>() == 1)) {
     return invalid_argument("'n' other than 1 is not supported");
   }
   if (auto it = body.find("response_format"); it != body.end() && !it->is_null()) {
@@ -153,10 +161,12 @@ Status openai_options(const json& body, GenerationParams* p) {
       if (js == it->end() || !js->is_object() || !js->contains("schema")) {
         return invalid_argument("response_format json_schema needs 'json_schema': {'name', 'schema'}");
       }
-      if (!(*js)["schema"].is_object()) return invalid_argument("response_format json_schema.schema must be an object");
+      if (!(*js)["schema"].is_object())
+        return invalid_argument("response_format json_schema.schema must be an object");
       CORRAL_ASSIGN_OR_RETURN(p->grammar, parse_format((*js)["schema"]));
     } else if (type != "text") {
-      return invalid_argument("response_format type '%s' is not one of text, json_object, json_schema", type.c_str());
+      return invalid_argument("response_format type '%s' is not one of text, json_object, json_schema",
+                              type.c_str());
     }
   }
   if (auto it = body.find("stream_options"); it != body.end() && !it->is_null()) {
@@ -175,33 +185,51 @@ Status apply_options(const json& options, RunOptions* out) {
   for (const auto& [key, v] : options.items()) {
     if (v.is_null()) continue;
     const char* k = key.c_str();
-    if (key == "num_ctx") { CORRAL_ASSIGN_OR_RETURN(out->num_ctx, get_int(v, k)); }
-    else if (key == "num_predict") { CORRAL_ASSIGN_OR_RETURN(out->num_predict, get_int(v, k)); }
-    else if (key == "num_keep") { CORRAL_ASSIGN_OR_RETURN(out->num_keep, get_int(v, k)); }
-    else if (key == "num_thread") { CORRAL_ASSIGN_OR_RETURN(out->num_thread, get_int(v, k)); }
-    else if (key == "num_batch") { CORRAL_ASSIGN_OR_RETURN(out->num_batch, get_int(v, k)); }
-    else if (key == "temperature") { CORRAL_ASSIGN_OR_RETURN(s.temperature, get_float(v, k)); }
-    else if (key == "top_k") { CORRAL_ASSIGN_OR_RETURN(s.top_k, get_int(v, k)); }
-    else if (key == "top_p") { CORRAL_ASSIGN_OR_RETURN(s.top_p, get_float(v, k)); }
-    else if (key == "min_p") { CORRAL_ASSIGN_OR_RETURN(s.min_p, get_float(v, k)); }
-    else if (key == "typical_p") { CORRAL_ASSIGN_OR_RETURN(s.typical_p, get_float(v, k)); }
-    else if (key == "repeat_penalty") { CORRAL_ASSIGN_OR_RETURN(s.repeat_penalty, get_float(v, k)); }
-    else if (key == "repeat_last_n") { CORRAL_ASSIGN_OR_RETURN(s.repeat_last_n, get_int(v, k)); }
-    else if (key == "presence_penalty") { CORRAL_ASSIGN_OR_RETURN(s.presence_penalty, get_float(v, k)); }
-    else if (key == "frequency_penalty") { CORRAL_ASSIGN_OR_RETURN(s.frequency_penalty, get_float(v, k)); }
-    else if (key == "seed") {
+    if (key == "num_ctx") {
+      CORRAL_ASSIGN_OR_RETURN(out->num_ctx, get_int(v, k));
+    } else if (key == "num_predict") {
+      CORRAL_ASSIGN_OR_RETURN(out->num_predict, get_int(v, k));
+    } else if (key == "num_keep") {
+      CORRAL_ASSIGN_OR_RETURN(out->num_keep, get_int(v, k));
+    } else if (key == "num_thread") {
+      CORRAL_ASSIGN_OR_RETURN(out->num_thread, get_int(v, k));
+    } else if (key == "num_batch") {
+      CORRAL_ASSIGN_OR_RETURN(out->num_batch, get_int(v, k));
+    } else if (key == "temperature") {
+      CORRAL_ASSIGN_OR_RETURN(s.temperature, get_float(v, k));
+    } else if (key == "top_k") {
+      CORRAL_ASSIGN_OR_RETURN(s.top_k, get_int(v, k));
+    } else if (key == "top_p") {
+      CORRAL_ASSIGN_OR_RETURN(s.top_p, get_float(v, k));
+    } else if (key == "min_p") {
+      CORRAL_ASSIGN_OR_RETURN(s.min_p, get_float(v, k));
+    } else if (key == "typical_p") {
+      CORRAL_ASSIGN_OR_RETURN(s.typical_p, get_float(v, k));
+    } else if (key == "repeat_penalty") {
+      CORRAL_ASSIGN_OR_RETURN(s.repeat_penalty, get_float(v, k));
+    } else if (key == "repeat_last_n") {
+      CORRAL_ASSIGN_OR_RETURN(s.repeat_last_n, get_int(v, k));
+    } else if (key == "presence_penalty") {
+      CORRAL_ASSIGN_OR_RETURN(s.presence_penalty, get_float(v, k));
+    } else if (key == "frequency_penalty") {
+      CORRAL_ASSIGN_OR_RETURN(s.frequency_penalty, get_float(v, k));
+    } else if (key == "seed") {
       CORRAL_ASSIGN_OR_RETURN(int seed, get_int(v, k));
       s.seed = seed;
-    } else if (key == "stop") { CORRAL_ASSIGN_OR_RETURN(out->stop, get_stop(v, k)); }
+    } else if (key == "stop") {
+      CORRAL_ASSIGN_OR_RETURN(out->stop, get_stop(v, k));
+    }
     // Other Ollama options (mirostat, num_gpu, use_mmap, ...) are accepted and ignored.
   }
   if (out->num_ctx < 1 || out->num_ctx > (1 << 20)) {
     return invalid_argument("option 'num_ctx' must be between 1 and %d, got %d", 1 << 20, out->num_ctx);
   }
-  if (out->num_predict < -2) return invalid_argument("option 'num_predict' must be >= -2, got %d", out->num_predict);
+  if (out->num_predict < -2)
+    return invalid_argument("option 'num_predict' must be >= -2, got %d", out->num_predict);
   if (out->num_batch < 1) return invalid_argument("option 'num_batch' must be positive");
   if (out->num_thread < 0 || out->num_thread > 1024) {
-    return invalid_argument("option 'num_thread' must be between 0 (the server's default) and 1024, got %d", out->num_thread);
+    return invalid_argument("option 'num_thread' must be between 0 (the server's default) and 1024, got %d",
+                            out->num_thread);
   }
   s.num_ctx = out->num_ctx;
   CORRAL_TRY(s.validate());
@@ -252,7 +280,8 @@ Result<GenerationParams> parse_generate_request(const json& body) {
   if (auto it = body.find("context"); it != body.end() && !it->is_null()) {
     if (!it->is_array()) return invalid_argument("'context' must be a list of token ids");
     for (const auto& t : *it) {
-      if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
+      if (!t.is_number_integer() || t.get<int64_t>() < 0 ||
+          t.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
         return invalid_argument("'context' must be a list of token ids");
       }
       p.context.push_back(static_cast<int32_t>(t.get<int64_t>()));
@@ -261,7 +290,8 @@ Result<GenerationParams> parse_generate_request(const json& body) {
   if (auto it = body.find("images"); it != body.end() && it->is_array() && !it->empty()) {
     return invalid_argument("images are not supported by this model");
   }
-  if (p.raw && !p.template_text.empty()) return invalid_argument("raw mode does not support template, system, or context");
+  if (p.raw && !p.template_text.empty())
+    return invalid_argument("raw mode does not support template, system, or context");
   return p;
 }
 
@@ -276,7 +306,8 @@ Result<GenerationParams> parse_chat_request(const json& body) {
   if (p.has_messages) {
     for (const auto& m : *it) {
       if (!m.is_object()) return invalid_argument("each message must be an object");
-      if (!m.contains("role") || !m["role"].is_string()) return invalid_argument("each message needs a 'role'");
+      if (!m.contains("role") || !m["role"].is_string())
+        return invalid_argument("each message needs a 'role'");
       if (m.contains("images") && m["images"].is_array() && !m["images"].empty()) {
         return invalid_argument("images are not supported by this model");
       }
@@ -296,11 +327,15 @@ Result<GenerationParams> parse_openai_chat_request(const json& body) {
   GenerationParams p;
   p.kind = ApiKind::kOpenAIChat;
   p.stream = false;
-  CORRAL_TRY(common_fields(json{{"model", body.value("model", json())}, {"stream", body.value("stream", json())},
-                                {"tools", body.value("tools", json())}, {"think", body.value("think", json())}}, &p));
+  CORRAL_TRY(common_fields(json{{"model", body.value("model", json())},
+                                {"stream", body.value("stream", json())},
+                                {"tools", body.value("tools", json())},
+                                {"think", body.value("think", json())}},
+                           &p));
   CORRAL_TRY(openai_options(body, &p));
   auto it = body.find("messages");
-  if (it == body.end() || !it->is_array() || it->empty()) return invalid_argument("'messages' must be a non-empty list");
+  if (it == body.end() || !it->is_array() || it->empty())
+    return invalid_argument("'messages' must be a non-empty list");
   json messages = json::array();
   for (const auto& m : *it) {
     if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
@@ -331,7 +366,8 @@ Result<GenerationParams> parse_openai_completion_request(const json& body) {
   GenerationParams p;
   p.kind = ApiKind::kOpenAICompletion;
   p.stream = false;
-  CORRAL_TRY(common_fields(json{{"model", body.value("model", json())}, {"stream", body.value("stream", json())}}, &p));
+  CORRAL_TRY(common_fields(
+      json{{"model", body.value("model", json())}, {"stream", body.value("stream", json())}}, &p));
   CORRAL_TRY(openai_options(body, &p));
   auto it = body.find("prompt");
   if (it == body.end() || it->is_null()) return invalid_argument("'prompt' is required");

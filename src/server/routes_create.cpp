@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "server/server_impl.h"
 #include "store/create.h"
 #include "store/modelfile_params.h"
-#include "server/server_impl.h"
 
 namespace corral::server {
 namespace {
@@ -38,9 +38,11 @@ class FilesDir {
     fs::path base = fs::temp_directory_path(ec);
     if (ec) base = "/tmp";
     dir_ = (base / ("corral-create-" + std::to_string(rd()) + std::to_string(rd()))).string();
-    if (!fs::create_directory(dir_, ec)) return io_error("cannot create %s: %s", dir_.c_str(), ec.message().c_str());
+    if (!fs::create_directory(dir_, ec))
+      return io_error("cannot create %s: %s", dir_.c_str(), ec.message().c_str());
     model_dir_ = (fs::path(dir_) / model_name).string();  // a validated name part: one safe component
-    if (!fs::create_directory(model_dir_, ec)) return io_error("cannot create %s: %s", model_dir_.c_str(), ec.message().c_str());
+    if (!fs::create_directory(model_dir_, ec))
+      return io_error("cannot create %s: %s", model_dir_.c_str(), ec.message().c_str());
     for (const auto& [name, digest] : files) {
       fs::create_symlink(st.blobs().path(digest), fs::path(model_dir_) / name, ec);
       if (ec) return io_error("cannot link %s: %s", name.c_str(), ec.message().c_str());
@@ -92,10 +94,12 @@ Status apply_files(const store::Store& st, const json& files, CreateRequest* r) 
   std::vector<std::pair<std::string, store::Digest>> list;
   for (auto it = files.begin(); it != files.end(); ++it) {
     CORRAL_TRY(check_file_name(it.key()));
-    if (!it.value().is_string()) return invalid_argument("files: the digest of '%s' must be a string", it.key().c_str());
+    if (!it.value().is_string())
+      return invalid_argument("files: the digest of '%s' must be a string", it.key().c_str());
     Result<store::Digest> d = store::Digest::parse(it.value().get<std::string>());
     if (!d.ok()) return invalid_argument("files: %s: %s", it.key().c_str(), d.status().message().c_str());
-    if (!st.blobs().exists(*d)) return invalid_argument("files: blob %s (%s) was not uploaded", d->str().c_str(), it.key().c_str());
+    if (!st.blobs().exists(*d))
+      return invalid_argument("files: blob %s (%s) was not uploaded", d->str().c_str(), it.key().c_str());
     list.emplace_back(it.key(), *d);
   }
   if (list.empty()) return ok_status();
@@ -138,7 +142,8 @@ Status apply_fields(const json& body, store::Modelfile* mf) {
       const json values = p.value().is_array() ? p.value() : json::array({p.value()});
       for (const json& v : values) {
         if (v.is_object() || v.is_array() || v.is_null()) {
-          return invalid_argument("parameter '%s': expected a number, a string or a boolean", p.key().c_str());
+          return invalid_argument("parameter '%s': expected a number, a string or a boolean",
+                                  p.key().c_str());
         }
         Status s = store::add_modelfile_param(mf->params, p.key(), param_text(v));
         if (!s.ok()) return invalid_argument("parameters: %s", s.message().c_str());
@@ -171,7 +176,8 @@ Result<CreateRequest> parse_create(ApiServer::Impl& s, const json& body) {
   CreateRequest r;
   CORRAL_ASSIGN_OR_RETURN(std::string name, model_field(body));
   Result<store::ModelName> n = s.store.parse_name(name);
-  if (!n.ok()) return invalid_argument("invalid model name '%s': %s", name.c_str(), n.status().message().c_str());
+  if (!n.ok())
+    return invalid_argument("invalid model name '%s': %s", name.c_str(), n.status().message().c_str());
   r.name = *n;
   store::ModelfileOptions mopts;
   mopts.source_name = "modelfile";
@@ -240,8 +246,10 @@ void ApiServer::Impl::add_create_routes() {
         const std::string line = ndjson_line(j);
         return sink.write(line.data(), line.size());
       };
-      Result<store::Manifest> m = store::create_model(store, r->name, r->modelfile, r->options,
-                                                      [&](std::string_view status) { send(Json{{"status", std::string(status)}}); });
+      Result<store::Manifest> m =
+          store::create_model(store, r->name, r->modelfile, r->options, [&](std::string_view status) {
+            send(Json{{"status", std::string(status)}});
+          });
       if (!m.ok()) send(Json{{"error", m.status().message()}});
       sink.done();
       return true;

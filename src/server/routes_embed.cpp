@@ -86,24 +86,28 @@ Result<EmbedOutcome> run_embed(ApiServer::Impl& s, const EmbedRequest& r, bool n
   out.load_ns = lease->load_ns();
   const size_t limit = static_cast<size_t>(opts.num_ctx);
   for (size_t i = 0; i < r.inputs.size(); ++i) {
-    std::vector<int32_t> ids = runner.tokenizer().encode(r.inputs[i], /*add_special=*/true, /*parse_special=*/false);
+    std::vector<int32_t> ids =
+        runner.tokenizer().encode(r.inputs[i], /*add_special=*/true, /*parse_special=*/false);
     if (ids.empty()) return invalid_argument("input %zu is empty after tokenization", i);
     if (ids.size() > limit) {
       if (!r.truncate) {
-        return invalid_argument("input %zu has %zu tokens, more than the context length %zu (set truncate to true)", i,
-                                ids.size(), limit);
+        return invalid_argument(
+            "input %zu has %zu tokens, more than the context length %zu (set truncate to true)", i,
+            ids.size(), limit);
       }
       ids.resize(limit);
     }
     out.prompt_tokens += static_cast<int64_t>(ids.size());
-    CORRAL_ASSIGN_OR_RETURN(std::vector<float> v, s.embedder->embed(runner.model(), ids, pooling, opts.num_batch));
+    CORRAL_ASSIGN_OR_RETURN(std::vector<float> v,
+                            s.embedder->embed(runner.model(), ids, pooling, opts.num_batch));
     if (r.dimensions > 0 && static_cast<size_t>(r.dimensions) < v.size()) {
       v.resize(static_cast<size_t>(r.dimensions));
     }
     if (normalize) l2_normalize(v);
     out.vectors.push_back(std::move(v));
   }
-  out.total_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  out.total_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
 
@@ -125,8 +129,11 @@ void ApiServer::Impl::add_embed_routes() {
     if (!out.ok()) return reply_error(res, out.status());
     Json vectors = Json::array();
     for (const auto& v : out->vectors) vectors.push_back(v);
-    reply_json(res, Json{{"model", out->display}, {"embeddings", vectors}, {"total_duration", out->total_ns},
-                         {"load_duration", out->load_ns}, {"prompt_eval_count", out->prompt_tokens}});
+    reply_json(res, Json{{"model", out->display},
+                         {"embeddings", vectors},
+                         {"total_duration", out->total_ns},
+                         {"load_duration", out->load_ns},
+                         {"prompt_eval_count", out->prompt_tokens}});
   });
 
   // Legacy: one prompt, the pooled vector as the model gives it (not normalized), as Ollama's
@@ -141,7 +148,8 @@ void ApiServer::Impl::add_embed_routes() {
     if (it != body->end() && !it->is_null() && !it->is_string()) {
       return reply_error(res, invalid_argument("'prompt' must be a string"));
     }
-    if (it != body->end() && it->is_string() && !it->get<std::string>().empty()) r.inputs.push_back(it->get<std::string>());
+    if (it != body->end() && it->is_string() && !it->get<std::string>().empty())
+      r.inputs.push_back(it->get<std::string>());
     Result<EmbedOutcome> out = run_embed(*this, r, /*normalize=*/false);
     if (!out.ok()) return reply_error(res, out.status());
     reply_json(res, Json{{"embedding", out->vectors.empty() ? std::vector<float>() : out->vectors[0]}});
@@ -151,7 +159,8 @@ void ApiServer::Impl::add_embed_routes() {
     Result<json> body = parse_body(req.body);
     if (!body.ok()) return reply_openai_error(res, body.status());
     EmbedRequest r;
-    Status st = embed_common(json{{"model", body->value("model", json())}, {"dimensions", body->value("dimensions", json())}}, &r);
+    Status st = embed_common(
+        json{{"model", body->value("model", json())}, {"dimensions", body->value("dimensions", json())}}, &r);
     if (!st.ok()) return reply_openai_error(res, st);
     std::string encoding = "float";
     if (auto it = body->find("encoding_format"); it != body->end() && !it->is_null()) {
@@ -161,7 +170,8 @@ void ApiServer::Impl::add_embed_routes() {
       encoding = it->get<std::string>();
     }
     auto it = body->find("input");
-    if (it == body->end() || it->is_null()) return reply_openai_error(res, invalid_argument("'input' is required"));
+    if (it == body->end() || it->is_null())
+      return reply_openai_error(res, invalid_argument("'input' is required"));
     Result<std::vector<std::string>> inputs = input_list(*it, "input");
     if (!inputs.ok()) return reply_openai_error(res, inputs.status());
     if (inputs->empty()) return reply_openai_error(res, invalid_argument("'input' must not be empty"));
@@ -178,8 +188,11 @@ void ApiServer::Impl::add_embed_routes() {
       }
       data.push_back(e);
     }
-    reply_json(res, Json{{"object", "list"}, {"data", data}, {"model", out->display},
-                         {"usage", {{"prompt_tokens", out->prompt_tokens}, {"total_tokens", out->prompt_tokens}}}});
+    reply_json(
+        res, Json{{"object", "list"},
+                  {"data", data},
+                  {"model", out->display},
+                  {"usage", {{"prompt_tokens", out->prompt_tokens}, {"total_tokens", out->prompt_tokens}}}});
   });
 }
 

@@ -77,7 +77,8 @@ void serve_transfer(ApiServer::Impl& s, const httplib::Request& req, httplib::Re
         auto write = [&sink, cancel](const Json& j) {
           if (cancel->load()) return;
           std::string line = ndjson_line(j);
-          if ((sink.is_writable && !sink.is_writable()) || !sink.write(line.data(), line.size())) *cancel = true;
+          if ((sink.is_writable && !sink.is_writable()) || !sink.write(line.data(), line.size()))
+            *cancel = true;
         };
         bool succeeded = false;
         auto stats = run(options, [&write, &succeeded](const registry::Progress& p) {
@@ -91,11 +92,12 @@ void serve_transfer(ApiServer::Impl& s, const httplib::Request& req, httplib::Re
           write(Json{{"error", stats.status().message()}});
         } else if (succeeded) {
           write(Json{{"status", "success"},
-                     {"stats", {{"blobs_transferred", stats->blobs_transferred},
-                                {"bytes_transferred", stats->bytes_transferred},
-                                {"blobs_present", stats->blobs_present},
-                                {"bytes_resumed", stats->bytes_resumed},
-                                {"blobs_mounted", stats->blobs_mounted}}}});
+                     {"stats",
+                      {{"blobs_transferred", stats->blobs_transferred},
+                       {"bytes_transferred", stats->bytes_transferred},
+                       {"blobs_present", stats->blobs_present},
+                       {"bytes_resumed", stats->bytes_resumed},
+                       {"blobs_mounted", stats->blobs_mounted}}}});
         }
         sink.done();
         return true;

@@ -49,7 +49,8 @@ Result<HostPort> parse_host(std::string_view text) {
   return hp;
 }
 
-ApiServer::ApiServer(Runtime& runtime, store::Store store) : impl_(std::make_unique<Impl>(runtime, std::move(store))) {
+ApiServer::ApiServer(Runtime& runtime, store::Store store)
+    : impl_(std::make_unique<Impl>(runtime, std::move(store))) {
   const EnvConfig& env = runtime.env();
   Result<sched::KeepAlive> ka = sched::parse_keep_alive(std::string_view(env.keep_alive));
   if (ka.ok()) {
@@ -63,7 +64,8 @@ ApiServer::ApiServer(Runtime& runtime, store::Store store) : impl_(std::make_uni
   BackendOptions backend_options = runtime.backend_options();  // starts the shared pool here, once
   int num_parallel = std::max(1, env.num_parallel);
   const BackendRegistry* backends = &runtime.backends();
-  const int default_threads = backend_options.pool != nullptr ? backend_options.pool->size() : env.num_threads;
+  const int default_threads =
+      backend_options.pool != nullptr ? backend_options.pool->size() : env.num_threads;
   impl_->default_threads = default_threads;
   so.default_num_thread = default_threads;
   impl_->sched = std::make_unique<sched::Scheduler>(
@@ -89,9 +91,11 @@ ApiServer::ApiServer(Runtime& runtime, store::Store store) : impl_(std::make_uni
   });
   impl_->http.set_default_headers({{"Server", "corral"}});
   impl_->origins = OriginPolicy(env.origins);
-  impl_->http.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
-    return impl->guard(req, res) ? httplib::Server::HandlerResponse::Unhandled : httplib::Server::HandlerResponse::Handled;
-  });
+  impl_->http.set_pre_routing_handler(
+      [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
+        return impl->guard(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                     : httplib::Server::HandlerResponse::Handled;
+      });
   impl_->http.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("corral is running", "text/plain; charset=utf-8");
   });
@@ -107,7 +111,8 @@ ApiServer::ApiServer(Runtime& runtime, store::Store store) : impl_(std::make_uni
   impl_->http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 404) {
-      res.set_content(ollama_error_body("404 page not found: " + req.path), "application/json; charset=utf-8");
+      res.set_content(ollama_error_body("404 page not found: " + req.path),
+                      "application/json; charset=utf-8");
     } else if (res.status == 405) {
       res.set_content(ollama_error_body("method not allowed"), "application/json; charset=utf-8");
     }
@@ -118,7 +123,9 @@ ApiServer::ApiServer(Runtime& runtime, store::Store store) : impl_(std::make_uni
   });
 }
 
-ApiServer::~ApiServer() { stop(); }
+ApiServer::~ApiServer() {
+  stop();
+}
 
 bool ApiServer::Impl::guard(const httplib::Request& req, httplib::Response& res) {
   auto refuse = [&res](int status, const std::string& message) {
@@ -128,17 +135,20 @@ bool ApiServer::Impl::guard(const httplib::Request& req, httplib::Response& res)
   };
   std::string host = req.get_header_value("Host");
   if (!host_allowed(host, bind_host)) {
-    return refuse(403, "host '" + host + "' is not allowed: a server bound to loopback answers only local names "
-                       "(DNS rebinding protection)");
+    return refuse(403, "host '" + host +
+                           "' is not allowed: a server bound to loopback answers only local names "
+                           "(DNS rebinding protection)");
   }
   std::string origin = req.get_header_value("Origin");
   if (!origin.empty()) {
-    if (!origins.allowed(origin)) return refuse(403, "origin '" + origin + "' is not allowed (set CORRAL_ORIGINS)");
+    if (!origins.allowed(origin))
+      return refuse(403, "origin '" + origin + "' is not allowed (set CORRAL_ORIGINS)");
     res.set_header("Access-Control-Allow-Origin", origin);
     res.set_header("Vary", "Origin");
     if (req.method == "OPTIONS") {
       res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
-      res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, User-Agent, Accept, X-Requested-With");
+      res.set_header("Access-Control-Allow-Headers",
+                     "Authorization, Content-Type, User-Agent, Accept, X-Requested-With");
       res.status = 204;
       return false;
     }
@@ -162,10 +172,12 @@ bool ApiServer::Impl::guard(const httplib::Request& req, httplib::Response& res)
 Status ApiServer::listen(const HostPort& where) {
   impl_->bind_host = where.host;
   if (!impl_->http.bind_to_port(where.host, where.port)) {
-    return io_error("cannot listen on %s:%d (address in use or not available)", where.host.c_str(), where.port);
+    return io_error("cannot listen on %s:%d (address in use or not available)", where.host.c_str(),
+                    where.port);
   }
   std::fprintf(stderr, "corral is listening on %s\n", where.url().c_str());
-  if (!impl_->http.listen_after_bind()) return io_error("the HTTP listener on %s stopped with an error", where.url().c_str());
+  if (!impl_->http.listen_after_bind())
+    return io_error("the HTTP listener on %s stopped with an error", where.url().c_str());
   return ok_status();
 }
 
@@ -177,11 +189,15 @@ namespace {
 
 Json tag_entry(ApiServer::Impl& s, const std::string& display, const store::Digest& digest, uint64_t size,
                std::chrono::system_clock::time_point modified, const std::string& gguf_path) {
-  Json j = {{"name", display}, {"model", display}, {"modified_at", rfc3339(modified)}, {"size", size},
+  Json j = {{"name", display},
+            {"model", display},
+            {"modified_at", rfc3339(modified)},
+            {"size", size},
             {"digest", std::string(digest.hex())}};
   Result<ModelDetails> d = s.details.get(gguf_path);
-  j["details"] = d.ok() ? d->details : Json{{"parent_model", ""}, {"format", "gguf"}, {"family", ""},
-                                            {"families", nullptr}, {"parameter_size", ""}, {"quantization_level", ""}};
+  j["details"] =
+      d.ok() ? d->details : Json{{"parent_model", ""},  {"format", "gguf"},     {"family", ""},
+                                 {"families", nullptr}, {"parameter_size", ""}, {"quantization_level", ""}};
   return j;
 }
 
@@ -226,9 +242,13 @@ void ApiServer::Impl::add_model_routes() {
     if (src.empty()) return reply_error(res, invalid_argument("source is required"));
     if (dst.empty()) return reply_error(res, invalid_argument("destination is required"));
     Result<store::ModelName> s = store.parse_name(src);
-    if (!s.ok()) return reply_error(res, invalid_argument("invalid source name '%s': %s", src.c_str(), s.status().message().c_str()));
+    if (!s.ok())
+      return reply_error(
+          res, invalid_argument("invalid source name '%s': %s", src.c_str(), s.status().message().c_str()));
     Result<store::ModelName> d = store.parse_name(dst);
-    if (!d.ok()) return reply_error(res, invalid_argument("invalid destination name '%s': %s", dst.c_str(), d.status().message().c_str()));
+    if (!d.ok())
+      return reply_error(res, invalid_argument("invalid destination name '%s': %s", dst.c_str(),
+                                               d.status().message().c_str()));
     if (!store.has_model(*s)) return reply_error(res, not_found("model '%s' not found", src.c_str()));
     Status st = store.copy(*s, *d);
     if (!st.ok()) return reply_error(res, st);
@@ -241,7 +261,9 @@ void ApiServer::Impl::add_model_routes() {
     Result<std::string> name = model_field(*body);
     if (!name.ok()) return reply_error(res, name.status());
     Result<store::ModelName> n = store.parse_name(*name);
-    if (!n.ok()) return reply_error(res, invalid_argument("invalid model name '%s': %s", name->c_str(), n.status().message().c_str()));
+    if (!n.ok())
+      return reply_error(
+          res, invalid_argument("invalid model name '%s': %s", name->c_str(), n.status().message().c_str()));
     if (!store.has_model(*n)) return reply_error(res, not_found("model '%s' not found", name->c_str()));
     sched->unload(n->display_with_tag(store.defaults()));
     Status st = store.remove(*n);
@@ -267,7 +289,9 @@ void ApiServer::Impl::add_model_routes() {
     std::string tmp = store.blobs().dir() + "/tmp-upload-" + random_suffix();
     {
       std::ofstream out(tmp, std::ios::binary);
-      if (!out) return reply_error(res, io_error("cannot create a temporary file in %s", store.blobs().dir().c_str()));
+      if (!out)
+        return reply_error(res,
+                           io_error("cannot create a temporary file in %s", store.blobs().dir().c_str()));
       bool ok = reader([&](const char* data, size_t len) {
         out.write(data, static_cast<std::streamsize>(len));
         return static_cast<bool>(out);
@@ -276,7 +300,8 @@ void ApiServer::Impl::add_model_routes() {
       if (!ok || !out) {
         std::error_code ec;
         fs::remove(tmp, ec);
-        return reply_error(res, io_error("blob upload for %s failed while receiving or writing", d->str().c_str()));
+        return reply_error(
+            res, io_error("blob upload for %s failed while receiving or writing", d->str().c_str()));
       }
     }
     Result<store::BlobInfo> added = store.blobs().add_file(tmp, *d);
@@ -295,7 +320,8 @@ void ApiServer::Impl::add_model_routes() {
       j["digest"] = std::string(digest);
       Result<ModelDetails> d = details.get(m.model_path);
       j["details"] = d.ok() ? d->details : Json::object();
-      auto expires = m.forever ? std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 100) : m.expires_at;
+      auto expires =
+          m.forever ? std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 100) : m.expires_at;
       j["expires_at"] = rfc3339(expires);
       j["size_vram"] = 0;
       j["context_length"] = m.num_ctx;

@@ -37,14 +37,30 @@ bool unquote_char(std::string_view s, size_t& i, char quote, std::string& out) {
   char e = s[i + 1];
   i += 2;
   switch (e) {
-    case 'a': out.push_back('\a'); return true;
-    case 'b': out.push_back('\b'); return true;
-    case 'f': out.push_back('\f'); return true;
-    case 'n': out.push_back('\n'); return true;
-    case 'r': out.push_back('\r'); return true;
-    case 't': out.push_back('\t'); return true;
-    case 'v': out.push_back('\v'); return true;
-    case '\\': out.push_back('\\'); return true;
+    case 'a':
+      out.push_back('\a');
+      return true;
+    case 'b':
+      out.push_back('\b');
+      return true;
+    case 'f':
+      out.push_back('\f');
+      return true;
+    case 'n':
+      out.push_back('\n');
+      return true;
+    case 'r':
+      out.push_back('\r');
+      return true;
+    case 't':
+      out.push_back('\t');
+      return true;
+    case 'v':
+      out.push_back('\v');
+      return true;
+    case '\\':
+      out.push_back('\\');
+      return true;
     case '\'':
     case '"':
       if (e != quote) return false;
@@ -152,10 +168,22 @@ bool parse_uint_base0(std::string_view s, uint64_t* out, bool* overflow) {
   bool prefixed = false;
   if (s.size() > 1 && s[0] == '0') {
     char p = s[1];
-    if (p == 'x' || p == 'X') { base = 16; digits = s.substr(2); prefixed = true; }
-    else if (p == 'o' || p == 'O') { base = 8; digits = s.substr(2); prefixed = true; }
-    else if (p == 'b' || p == 'B') { base = 2; digits = s.substr(2); prefixed = true; }
-    else { base = 8; digits = s.substr(1); }
+    if (p == 'x' || p == 'X') {
+      base = 16;
+      digits = s.substr(2);
+      prefixed = true;
+    } else if (p == 'o' || p == 'O') {
+      base = 8;
+      digits = s.substr(2);
+      prefixed = true;
+    } else if (p == 'b' || p == 'B') {
+      base = 2;
+      digits = s.substr(2);
+      prefixed = true;
+    } else {
+      base = 8;
+      digits = s.substr(1);
+    }
   }
   if (!underscores_ok(s)) return false;
   std::string d = strip_underscores(digits);

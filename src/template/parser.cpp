@@ -13,7 +13,8 @@ namespace corral::tmpl {
 
 std::string line_col(std::string_view text, size_t pos) {
   pos = std::min(pos, text.size());
-  size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+  size_t line = 1 + static_cast<size_t>(
+                        std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
   size_t nl = text.rfind('\n', pos == 0 ? std::string_view::npos : pos - 1);
   size_t col = (pos == 0 || nl == std::string_view::npos) ? pos : pos - nl - 1;
   return std::to_string(line) + ":" + std::to_string(col);
@@ -65,7 +66,8 @@ class Parser {
   bool ok() const { return status_.ok(); }
   void fail(size_t pos, const std::string& msg) {
     if (!ok()) return;
-    status_ = invalid_argument("template: %s:%s: %s", cfg_.name.c_str(), line_col(text_, pos).c_str(), msg.c_str());
+    status_ =
+        invalid_argument("template: %s:%s: %s", cfg_.name.c_str(), line_col(text_, pos).c_str(), msg.c_str());
     failed_ = true;
   }
 
@@ -206,7 +208,8 @@ class Parser {
     const Token& t = next_non_space();
     n->pos = t.pos;
     switch (t.type) {
-      case Tok::kBlock: return block_control(n, t.pos);
+      case Tok::kBlock:
+        return block_control(n, t.pos);
       case Tok::kBreak:
       case Tok::kContinue: {
         bool is_break = t.type == Tok::kBreak;
@@ -235,11 +238,16 @@ class Parser {
       case Tok::kEnd:
         expect(Tok::kRightDelim, "end");
         return ok() ? Kind::kEnd : Kind::kNone;
-      case Tok::kIf: return control(n, NodeType::kIf, "if");
-      case Tok::kRange: return control(n, NodeType::kRange, "range");
-      case Tok::kWith: return control(n, NodeType::kWith, "with");
-      case Tok::kTemplate: return template_control(n, t.pos);
-      default: break;
+      case Tok::kIf:
+        return control(n, NodeType::kIf, "if");
+      case Tok::kRange:
+        return control(n, NodeType::kRange, "range");
+      case Tok::kWith:
+        return control(n, NodeType::kWith, "with");
+      case Tok::kTemplate:
+        return template_control(n, t.pos);
+      default:
+        break;
     }
     backup();
     n->type = NodeType::kAction;
@@ -262,7 +270,8 @@ class Parser {
     if (k == Kind::kElse) {
       n->has_else = true;
       const Token& p = peek();
-      if ((type == NodeType::kIf && p.type == Tok::kIf) || (type == NodeType::kWith && p.type == Tok::kWith)) {
+      if ((type == NodeType::kIf && p.type == Tok::kIf) ||
+          (type == NodeType::kWith && p.type == Tok::kWith)) {
         // {{else if ...}} / {{else with ...}}: a nested control that consumes the final {{end}}.
         next();
         Node inner;
@@ -374,9 +383,18 @@ class Parser {
         return pipe;
       }
       switch (t.type) {
-        case Tok::kBool: case Tok::kCharConstant: case Tok::kComplex: case Tok::kDot:
-        case Tok::kField: case Tok::kIdentifier: case Tok::kNumber: case Tok::kNil:
-        case Tok::kRawString: case Tok::kString: case Tok::kVariable: case Tok::kLeftParen:
+        case Tok::kBool:
+        case Tok::kCharConstant:
+        case Tok::kComplex:
+        case Tok::kDot:
+        case Tok::kField:
+        case Tok::kIdentifier:
+        case Tok::kNumber:
+        case Tok::kNil:
+        case Tok::kRawString:
+        case Tok::kString:
+        case Tok::kVariable:
+        case Tok::kLeftParen:
           backup();
           pipe->cmds.push_back(command());
           break;
@@ -395,10 +413,15 @@ class Parser {
     }
     for (size_t i = 1; i < pipe.cmds.size(); ++i) {
       switch (pipe.cmds[i].args[0].type) {
-        case ArgType::kBool: case ArgType::kDot: case ArgType::kNil: case ArgType::kNumber: case ArgType::kString:
+        case ArgType::kBool:
+        case ArgType::kDot:
+        case ArgType::kNil:
+        case ArgType::kNumber:
+        case ArgType::kString:
           fail(pipe.cmds[i].pos, "non executable command in pipeline stage " + std::to_string(i + 1));
           return;
-        default: break;
+        default:
+          break;
       }
     }
   }
@@ -435,7 +458,11 @@ class Parser {
         case ArgType::kVariable:
           for (auto& f : fields) out->idents.push_back(std::move(f));
           break;
-        case ArgType::kBool: case ArgType::kString: case ArgType::kNumber: case ArgType::kNil: case ArgType::kDot:
+        case ArgType::kBool:
+        case ArgType::kString:
+        case ArgType::kNumber:
+        case ArgType::kNil:
+        case ArgType::kDot:
           fail(pos, "unexpected . after term " + go_quote(arg_string(*out)));
           return false;
         default: {
@@ -463,8 +490,12 @@ class Parser {
         a->type = ArgType::kIdentifier;
         a->idents = {t.text};
         return true;
-      case Tok::kDot: a->type = ArgType::kDot; return true;
-      case Tok::kNil: a->type = ArgType::kNil; return true;
+      case Tok::kDot:
+        a->type = ArgType::kDot;
+        return true;
+      case Tok::kNil:
+        a->type = ArgType::kNil;
+        return true;
       case Tok::kVariable: {
         a->type = ArgType::kVariable;
         a->idents = {t.text};
@@ -484,7 +515,9 @@ class Parser {
         a->text = t.text;
         a->constant = Value::boolean(t.text == "true");
         return true;
-      case Tok::kCharConstant: case Tok::kComplex: case Tok::kNumber:
+      case Tok::kCharConstant:
+      case Tok::kComplex:
+      case Tok::kNumber:
         return number(t, a);
       case Tok::kLeftParen: {
         if (!enter(t.pos)) return false;
@@ -493,7 +526,8 @@ class Parser {
         leave();
         return ok();
       }
-      case Tok::kString: case Tok::kRawString: {
+      case Tok::kString:
+      case Tok::kRawString: {
         std::string s;
         if (!go_unquote(t.text, &s)) {
           fail(t.pos, "invalid syntax");
@@ -584,11 +618,15 @@ Result<std::shared_ptr<TreeSet>> parse_template(std::string_view text, const Par
 
 std::string arg_string(const Arg& a) {
   switch (a.type) {
-    case ArgType::kBool: return a.constant.as_bool() ? "true" : "false";
+    case ArgType::kBool:
+      return a.constant.as_bool() ? "true" : "false";
     case ArgType::kNumber:
-    case ArgType::kString: return a.text;
-    case ArgType::kNil: return "nil";
-    case ArgType::kDot: return ".";
+    case ArgType::kString:
+      return a.text;
+    case ArgType::kNil:
+      return "nil";
+    case ArgType::kDot:
+      return ".";
     case ArgType::kField: {
       std::string s;
       for (const auto& f : a.idents) s += "." + f;
@@ -602,8 +640,10 @@ std::string arg_string(const Arg& a) {
       }
       return s;
     }
-    case ArgType::kIdentifier: return a.idents.empty() ? "" : a.idents[0];
-    case ArgType::kPipe: return a.pipe ? "(" + pipe_string(*a.pipe) + ")" : "()";
+    case ArgType::kIdentifier:
+      return a.idents.empty() ? "" : a.idents[0];
+    case ArgType::kPipe:
+      return a.pipe ? "(" + pipe_string(*a.pipe) + ")" : "()";
     case ArgType::kChain: {
       std::string s = a.base ? arg_string(*a.base) : "";
       if (a.base && a.base->type == ArgType::kPipe) {

@@ -69,8 +69,8 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {
   CORRAL_ASSIGN_OR_RETURN(MappedFile f, MappedFile::open(path));
   if (f.size() > max_bytes) {
-    return invalid_argument("%s: file is %zu bytes, more than the limit of %zu", path.c_str(),
-                            f.size(), max_bytes);
+    return invalid_argument("%s: file is %zu bytes, more than the limit of %zu", path.c_str(), f.size(),
+                            max_bytes);
   }
   return std::string(reinterpret_cast<const char*>(f.data()), f.size());
 }
@@ -115,7 +115,8 @@ Status write_file_atomic(const std::string& path, std::span<const std::byte> dat
 }
 
 Status write_file_atomic(const std::string& path, std::string_view data) {
-  return write_file_atomic(path, std::span<const std::byte>(reinterpret_cast<const std::byte*>(data.data()), data.size()));
+  return write_file_atomic(
+      path, std::span<const std::byte>(reinterpret_cast<const std::byte*>(data.data()), data.size()));
 }
 
 bool path_exists(const std::string& path) {

@@ -58,13 +58,18 @@ void check(uint32_t stride) {
               static_cast<unsigned long long>(undecided_total));
 }
 
-TEST(AttentionExp, EqualsLibmExpfOnEverySeventhFloatOfTheDomain) { check(7); }
+TEST(AttentionExp, EqualsLibmExpfOnEverySeventhFloatOfTheDomain) {
+  check(7);
+}
 
-TEST(AttentionExp, DISABLED_EqualsLibmExpfOnEveryFloatOfTheDomain) { check(1); }
+TEST(AttentionExp, DISABLED_EqualsLibmExpfOnEveryFloatOfTheDomain) {
+  check(1);
+}
 
 TEST(AttentionExp, LeavesOutOfDomainLanesToExpf) {
   if (!cpu::isa_supported(cpu::Isa::kAvx512)) GTEST_SKIP() << "no AVX-512 on this CPU";
-  float x[16] = {-INFINITY, NAN, 1.0f, -104.0f, -1000.0f, 0.5f, -0.0f, 0.0f, -1.0f, -2.0f, -3.0f, -4.0f, -5.0f, -6.0f, -7.0f, -8.0f};
+  float x[16] = {-INFINITY, NAN,   1.0f,  -104.0f, -1000.0f, 0.5f,  -0.0f, 0.0f,
+                 -1.0f,     -2.0f, -3.0f, -4.0f,   -5.0f,    -6.0f, -7.0f, -8.0f};
   float y[16];
   const uint32_t undecided = attn_exp16(x, y);
   EXPECT_EQ(undecided & 0x3Fu, 0x3Fu);

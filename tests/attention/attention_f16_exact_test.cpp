@@ -27,7 +27,9 @@
 namespace corral {
 namespace {
 
-float round_f16(float x) { return fp16_to_f32(f32_to_fp16(x)); }
+float round_f16(float x) {
+  return fp16_to_f32(f32_to_fp16(x));
+}
 
 float peer_dot(const float* a, const float* b, int64_t n) {
   float acc[4][16] = {};
@@ -58,7 +60,8 @@ struct Case {
 
 // Plain inputs as floats (F16 ones already rounded) in the graph's shapes.
 struct Inputs {
-  std::vector<float> q, k, v, mask;  // q [B, Hq, Nq, D], k [B, Hkv, Nkv, D], v [B, Hkv, Nkv, Dv], mask [Nq, Nkv]
+  std::vector<float> q, k, v,
+      mask;  // q [B, Hq, Nq, D], k [B, Hkv, Nkv, D], v [B, Hkv, Nkv, Dv], mask [Nq, Nkv]
 };
 
 std::vector<float> oracle(const Case& c, const Inputs& in) {
@@ -131,8 +134,8 @@ class AttentionF16Exact : public ::testing::TestWithParam<cpu::Isa> {};
 
 // Runs the built graph on the CPU backend at `isa` with `threads` and expects every output float
 // to carry the oracle's bits.
-void expect_kernel_bits_equal_oracle(Graph& g, const Tensor& out, const Case& c, const Inputs& in, cpu::Isa isa,
-                                     int threads) {
+void expect_kernel_bits_equal_oracle(Graph& g, const Tensor& out, const Case& c, const Inputs& in,
+                                     cpu::Isa isa, int threads) {
   ThreadPool pool(threads);
   BackendOptions opts;
   opts.pool = &pool;
@@ -153,8 +156,8 @@ void expect_kernel_bits_equal_oracle(Graph& g, const Tensor& out, const Case& c,
       ++bad;
     }
   }
-  EXPECT_EQ(bad, 0) << "first differing output " << first << ": got " << got[first < 0 ? 0 : first] << " want "
-                    << want[static_cast<size_t>(first < 0 ? 0 : first)];
+  EXPECT_EQ(bad, 0) << "first differing output " << first << ": got " << got[first < 0 ? 0 : first]
+                    << " want " << want[static_cast<size_t>(first < 0 ? 0 : first)];
 }
 
 void run_case(const Case& c, cpu::Isa isa, int threads) {
@@ -182,7 +185,8 @@ void run_case(const Case& c, cpu::Isa isa, int threads) {
     for (int64_t i = 0; i < c.nq; ++i) {
       for (int64_t j = 0; j < c.nkv; ++j) {
         float x = bias(rng);
-        if ((j >= 32 && j < 70 && i % 3 == 0) || (i * 7 + j * 5) % 11 == 0) x = -std::numeric_limits<float>::infinity();
+        if ((j >= 32 && j < 70 && i % 3 == 0) || (i * 7 + j * 5) % 11 == 0)
+          x = -std::numeric_limits<float>::infinity();
         if (c.mask == 2) {
           const uint16_t h = f32_to_fp16(x);
           reinterpret_cast<uint16_t*>(mn.data)[i * c.nkv + j] = h;
@@ -207,12 +211,18 @@ std::vector<Case> cases() {
   };
   for (const S s : {S{64, 64, 3, 3}, S{80, 80, 1, 2}, S{128, 128, 4, 2}, S{96, 96, 7, 1}}) {
     const std::string dim = "d" + std::to_string(s.d) + "_g" + std::to_string(s.group);
-    out.push_back({"decode_" + dim, 1, s.hkv * s.group, s.hkv, 1, 77, s.d, s.dv, true, 0, f16, f16, 0.125f, 2.0f});
-    out.push_back({"decode_long_" + dim, 1, s.hkv * s.group, s.hkv, 1, 300, s.d, s.dv, false, 0, f16, f16, 0.125f, 2.0f});
-    out.push_back({"prefill_causal_" + dim, 1, s.hkv * s.group, s.hkv, 45, 45, s.d, s.dv, true, 0, f16, f16, 0.125f, 2.0f});
-    out.push_back({"prefill_cached_" + dim, 1, s.hkv * s.group, s.hkv, 21, 90, s.d, s.dv, true, 0, f16, f16, 0.125f, 2.0f});
-    out.push_back({"masked_f16_" + dim, 1, s.hkv * s.group, s.hkv, 13, 101, s.d, s.dv, false, 2, f16, f16, 0.125f, 2.0f});
-    out.push_back({"masked_f32_causal_" + dim, 2, s.hkv * s.group, s.hkv, 9, 70, s.d, s.dv, true, 1, f16, f16, 0.125f, 2.0f});
+    out.push_back(
+        {"decode_" + dim, 1, s.hkv * s.group, s.hkv, 1, 77, s.d, s.dv, true, 0, f16, f16, 0.125f, 2.0f});
+    out.push_back({"decode_long_" + dim, 1, s.hkv * s.group, s.hkv, 1, 300, s.d, s.dv, false, 0, f16, f16,
+                   0.125f, 2.0f});
+    out.push_back({"prefill_causal_" + dim, 1, s.hkv * s.group, s.hkv, 45, 45, s.d, s.dv, true, 0, f16, f16,
+                   0.125f, 2.0f});
+    out.push_back({"prefill_cached_" + dim, 1, s.hkv * s.group, s.hkv, 21, 90, s.d, s.dv, true, 0, f16, f16,
+                   0.125f, 2.0f});
+    out.push_back({"masked_f16_" + dim, 1, s.hkv * s.group, s.hkv, 13, 101, s.d, s.dv, false, 2, f16, f16,
+                   0.125f, 2.0f});
+    out.push_back({"masked_f32_causal_" + dim, 2, s.hkv * s.group, s.hkv, 9, 70, s.d, s.dv, true, 1, f16, f16,
+                   0.125f, 2.0f});
   }
   // Wide scores (many new maxima, exponents far below zero), odd dims, F32 V (no output rounding),
   // D != Dv, more rows than keys.
@@ -229,7 +239,8 @@ std::vector<Case> cases() {
 // of an F16 cache [cap, Hkv, D] permuted to [Hkv, n_kv, D]; an F16 0/-inf mask [n, n_kv] (cells
 // past a token's position and unused cells masked), not causal.
 void run_cache_case(int64_t nq, int64_t nkv, int64_t past, cpu::Isa isa, int threads) {
-  SCOPED_TRACE("cache nq " + std::to_string(nq) + " nkv " + std::to_string(nkv) + " isa " + std::string(cpu::isa_name(isa)));
+  SCOPED_TRACE("cache nq " + std::to_string(nq) + " nkv " + std::to_string(nkv) + " isa " +
+               std::string(cpu::isa_name(isa)));
   const int64_t hq = 9, hkv = 3, d = 64, cap = nkv + 5;
   Context ctx;
   Tensor qin = ctx.input(DType::kF32, {nq, hq, d});
@@ -239,12 +250,14 @@ void run_cache_case(int64_t nq, int64_t nkv, int64_t past, cpu::Isa isa, int thr
   Tensor q = permute(ctx, qin, {1, 0, 2});
   Tensor k = permute(ctx, slice(ctx, kc, 0, 0, nkv), {1, 0, 2});
   Tensor v = permute(ctx, slice(ctx, vc, 0, 0, nkv), {1, 0, 2});
-  Tensor out = flash_attention(ctx, q, k, v, {.scale = 0.125f, .causal = false, .mask = mask, .round_f16 = true});
+  Tensor out =
+      flash_attention(ctx, q, k, v, {.scale = 0.125f, .causal = false, .mask = mask, .round_f16 = true});
   Graph g = ctx.build({out});
   GraphAllocator alloc;
   ASSERT_TRUE(alloc.allocate(g).ok());
   std::mt19937 rng(static_cast<uint32_t>(nq * 31 + nkv));
-  const std::vector<float> qa = fill(qin, rng, -8.0f, 8.0f), ka = fill(kc, rng, -3.0f, 3.0f), va = fill(vc, rng, -1.0f, 1.0f);
+  const std::vector<float> qa = fill(qin, rng, -8.0f, 8.0f), ka = fill(kc, rng, -3.0f, 3.0f),
+                           va = fill(vc, rng, -1.0f, 1.0f);
   Case c{"cache", 1, hq, hkv, nq, nkv, d, d, false, 2, DType::kF16, DType::kF16, 0.125f, 8.0f};
   Inputs in;
   in.q.resize(static_cast<size_t>(hq * nq * d));
@@ -252,7 +265,8 @@ void run_cache_case(int64_t nq, int64_t nkv, int64_t past, cpu::Isa isa, int thr
   in.v.resize(in.k.size());
   for (int64_t h = 0; h < hq; ++h) {
     for (int64_t i = 0; i < nq; ++i) {
-      for (int64_t e = 0; e < d; ++e) in.q[static_cast<size_t>((h * nq + i) * d + e)] = qa[static_cast<size_t>((i * hq + h) * d + e)];
+      for (int64_t e = 0; e < d; ++e)
+        in.q[static_cast<size_t>((h * nq + i) * d + e)] = qa[static_cast<size_t>((i * hq + h) * d + e)];
     }
   }
   for (int64_t h = 0; h < hkv; ++h) {
@@ -290,7 +304,9 @@ TEST_P(AttentionF16Exact, KernelEqualsScalarOracleBitForBit) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Isas, AttentionF16Exact, ::testing::ValuesIn(cpu::available_isas()),
-                         [](const ::testing::TestParamInfo<cpu::Isa>& info) { return std::string(cpu::isa_name(info.param)); });
+                         [](const ::testing::TestParamInfo<cpu::Isa>& info) {
+                           return std::string(cpu::isa_name(info.param));
+                         });
 
 }  // namespace
 }  // namespace corral

@@ -38,11 +38,12 @@ TEST(GemmGemvBits, MinFormatsWideTilesEqualSingleRows) {
         const int64_t i0 = 3, i1 = 34;
         std::vector<float> wide(m * n, -1.0f), one(m * n, -2.0f);
         matmul_tile(isa, t, k, w.data(), wr, xq.data(), xr, wide.data(), m, i0, i1, 0, n);
-        for (int64_t j = 0; j < n; ++j) matmul_tile(isa, t, k, w.data(), wr, xq.data(), xr, one.data(), m, i0, i1, j, j + 1);
+        for (int64_t j = 0; j < n; ++j)
+          matmul_tile(isa, t, k, w.data(), wr, xq.data(), xr, one.data(), m, i0, i1, j, j + 1);
         for (int64_t j = 0; j < n; ++j) {
           for (int64_t i = i0; i < i1; ++i) {
-            ASSERT_EQ(wide[j * m + i], one[j * m + i]) << dtype_name(t) << " " << isa_name(isa) << " k=" << k << " row " << i
-                                                       << " column " << j;
+            ASSERT_EQ(wide[j * m + i], one[j * m + i])
+                << dtype_name(t) << " " << isa_name(isa) << " k=" << k << " row " << i << " column " << j;
           }
         }
       }

@@ -24,9 +24,9 @@ struct Shape {
 struct Problem {
   DType type;
   Shape s;
-  std::vector<uint8_t> w;      // m rows of weights
+  std::vector<uint8_t> w;  // m rows of weights
   size_t w_row;
-  std::vector<float> x;        // n rows of k floats
+  std::vector<float> x;  // n rows of k floats
 };
 
 Problem make_problem(DType type, Shape s, uint32_t seed) {
@@ -49,7 +49,8 @@ Problem make_problem(DType type, Shape s, uint32_t seed) {
 std::vector<uint8_t> pack_all(Isa isa, const Problem& p) {
   const size_t xr = activation_row_bytes(p.type, p.s.k);
   std::vector<uint8_t> out(xr * p.s.n);
-  for (int64_t j = 0; j < p.s.n; ++j) pack_activations(isa, p.type, p.x.data() + j * p.s.k, p.s.k, out.data() + j * xr);
+  for (int64_t j = 0; j < p.s.n; ++j)
+    pack_activations(isa, p.type, p.x.data() + j * p.s.k, p.s.k, out.data() + j * xr);
   return out;
 }
 
@@ -71,7 +72,8 @@ double min_term_correction(const Problem& p, int64_t i, const uint8_t* xq) {
     std::memcpy(&sb, s + 2 * b, 2);
     int sum = 0;
     for (int e = 0; e < 32; ++e) sum += static_cast<int8_t>(blk[2 + e]);
-    c += static_cast<double>(fp16_to_f32(m)) * (static_cast<double>(fp16_to_f32(sb)) - static_cast<double>(fp16_to_f32(d)) * sum);
+    c += static_cast<double>(fp16_to_f32(m)) *
+         (static_cast<double>(fp16_to_f32(sb)) - static_cast<double>(fp16_to_f32(d)) * sum);
   }
   return c;
 }
@@ -80,8 +82,10 @@ double min_term_correction(const Problem& p, int64_t i, const uint8_t* xq) {
 std::vector<double> reference(const Problem& p, const std::vector<uint8_t>& xq) {
   const size_t xr = activation_row_bytes(p.type, p.s.k);
   std::vector<float> w(p.s.m * p.s.k), x(p.s.n * p.s.k);
-  for (int64_t i = 0; i < p.s.m; ++i) dequantize_row(p.type, p.w.data() + i * p.w_row, w.data() + i * p.s.k, p.s.k);
-  for (int64_t j = 0; j < p.s.n; ++j) dequantize_row(activation_dtype(p.type), xq.data() + j * xr, x.data() + j * p.s.k, p.s.k);
+  for (int64_t i = 0; i < p.s.m; ++i)
+    dequantize_row(p.type, p.w.data() + i * p.w_row, w.data() + i * p.s.k, p.s.k);
+  for (int64_t j = 0; j < p.s.n; ++j)
+    dequantize_row(activation_dtype(p.type), xq.data() + j * xr, x.data() + j * p.s.k, p.s.k);
   std::vector<double> c(p.s.n * p.s.m);
   for (int64_t j = 0; j < p.s.n; ++j)
     for (int64_t i = 0; i < p.s.m; ++i) {
@@ -108,13 +112,15 @@ TEST_P(MatmulTile, MatchesDoubleReference) {
   const int64_t bs = dtype_traits(type).block_size;
   const bool plain = bs == 1;
   // k: several blocks, an odd number of 32-blocks, and a non-multiple of the SIMD width for floats.
-  const std::vector<int64_t> ks = plain ? std::vector<int64_t>{67, 256} : bs == 32 ? std::vector<int64_t>{224, 512}
-                                                                                   : std::vector<int64_t>{256, 768};
+  const std::vector<int64_t> ks = plain      ? std::vector<int64_t>{67, 256}
+                                  : bs == 32 ? std::vector<int64_t>{224, 512}
+                                             : std::vector<int64_t>{256, 768};
   uint32_t seed = 1;
   for (int64_t k : ks) {
     const Problem p = make_problem(type, {37, 11, k}, seed++);
     const std::vector<uint8_t> xq = pack_all(isa, p);
-    ASSERT_EQ(xq, pack_all(Isa::kGeneric, p)) << "packed activations differ from the generic packing, k=" << k;
+    ASSERT_EQ(xq, pack_all(Isa::kGeneric, p))
+        << "packed activations differ from the generic packing, k=" << k;
     const std::vector<double> ref = reference(p, xq);
     const size_t xr = activation_row_bytes(type, k);
 
@@ -128,7 +134,8 @@ TEST_P(MatmulTile, MatchesDoubleReference) {
       for (int64_t j = 0; j < p.s.n; ++j) {
         for (size_t i = 0; i < ldc; ++i) {
           const float got = c[j * ldc + i];
-          const bool inside = j >= j0 && j < j1 && static_cast<int64_t>(i) >= i0 && static_cast<int64_t>(i) < i1;
+          const bool inside =
+              j >= j0 && j < j1 && static_cast<int64_t>(i) >= i0 && static_cast<int64_t>(i) < i1;
           if (!inside) {
             ASSERT_EQ(got, -12345.0f) << "wrote outside the tile at j=" << j << " i=" << i;
             continue;
@@ -160,7 +167,8 @@ TEST_P(MatmulTile, AgreesWithGeneric) {
 std::vector<double> abs_reference(const Problem& p, const std::vector<uint8_t>& xq) {
   const size_t xr = activation_row_bytes(p.type, p.s.k);
   std::vector<float> w(p.s.k), x(p.s.n * p.s.k);
-  for (int64_t j = 0; j < p.s.n; ++j) dequantize_row(activation_dtype(p.type), xq.data() + j * xr, x.data() + j * p.s.k, p.s.k);
+  for (int64_t j = 0; j < p.s.n; ++j)
+    dequantize_row(activation_dtype(p.type), xq.data() + j * xr, x.data() + j * p.s.k, p.s.k);
   std::vector<double> c(p.s.n * p.s.m);
   for (int64_t i = 0; i < p.s.m; ++i) {
     dequantize_row(p.type, p.w.data() + i * p.w_row, w.data(), p.s.k);
@@ -182,7 +190,8 @@ std::vector<double> abs_reference(const Problem& p, const std::vector<uint8_t>& 
 TEST_P(MatmulTile, FewActivationRowsMatchDoubleReference) {
   const auto [type, isa] = GetParam();
   const int64_t bs = dtype_traits(type).block_size;
-  const std::vector<int64_t> ks = bs == 1 ? std::vector<int64_t>{8, 16, 77, 1040} : std::vector<int64_t>{bs, 11 * bs};
+  const std::vector<int64_t> ks =
+      bs == 1 ? std::vector<int64_t>{8, 16, 77, 1040} : std::vector<int64_t>{bs, 11 * bs};
   uint32_t seed = 100;
   for (int64_t k : ks) {
     for (int64_t n : {1, 2, 3, 4, 5, 8}) {
@@ -226,14 +235,16 @@ TEST_P(MatmulTile, BatchedRowsEqualSingleRows) {
     for (int64_t j = 0; j < n; ++j) {
       matmul_tile(isa, type, k, p.w.data(), p.w_row, xq.data(), xr, one.data(), 21, 0, 21, j, j + 1);
     }
-    for (size_t i = 0; i < batch.size(); ++i) ASSERT_EQ(batch[i], one[i]) << "n=" << n << " column " << i / 21 << " row " << i % 21;
+    for (size_t i = 0; i < batch.size(); ++i)
+      ASSERT_EQ(batch[i], one[i]) << "n=" << n << " column " << i / 21 << " row " << i % 21;
   }
 }
 
 std::vector<Param> all_params() {
   std::vector<Param> out;
-  for (DType t : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
-                  DType::kQ8_0, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+  for (DType t :
+       {DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
+        DType::kQ8_0, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
     for (Isa isa : available_isas()) out.push_back({t, isa});
   }
   return out;

@@ -10,8 +10,8 @@
 
 #include "backends/cpu/builtin_backends.h"
 #include "runner/runner.h"
-#include "sched/batcher.h"
 #include "runner_test_util.h"
+#include "sched/batcher.h"
 
 namespace corral {
 namespace {
@@ -37,7 +37,8 @@ TEST_F(BatcherTest, ConcurrentRequestsMatchSoloRunsAndQueueBeyondTheSlots) {
   auto solo_runner = load(1);
   auto r = load(3);
   ASSERT_TRUE(solo_runner && r);
-  const std::vector<std::string> texts = {"One prompt.", "A second, longer prompt that needs a couple of chunks here.",
+  const std::vector<std::string> texts = {"One prompt.",
+                                          "A second, longer prompt that needs a couple of chunks here.",
                                           "Third", "Fourth prompt waits for a slot.", "Fifth and last."};
   std::vector<std::vector<int32_t>> expected;
   std::vector<std::vector<int32_t>> prompts;
@@ -49,7 +50,8 @@ TEST_F(BatcherTest, ConcurrentRequestsMatchSoloRunsAndQueueBeyondTheSlots) {
   }
   std::mutex compute_mu;
   sched::Batcher batcher(*r, compute_mu);
-  std::vector<Result<GenerateResult>> results(texts.size(), Result<GenerateResult>(internal_error("not run")));
+  std::vector<Result<GenerateResult>> results(texts.size(),
+                                              Result<GenerateResult>(internal_error("not run")));
   std::vector<std::string> streamed(texts.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < texts.size(); ++i) {

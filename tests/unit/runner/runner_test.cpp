@@ -102,7 +102,8 @@ TEST_F(RunnerTest, ChunkedPrefillGivesTheSameTokens) {
   o.batch_size = 3;
   auto r = load(o);
   ASSERT_TRUE(r);
-  const std::vector<int32_t> prompt = tokens(*r, "Prompt processing in chunks of three tokens must not change anything.");
+  const std::vector<int32_t> prompt =
+      tokens(*r, "Prompt processing in chunks of three tokens must not change anything.");
   ASSERT_GT(prompt.size(), 7u);
   Result<GenerateResult> g = r->generate(greedy(prompt, 8));
   ASSERT_TRUE(g.ok()) << g.status().to_string();
@@ -140,7 +141,7 @@ TEST_F(RunnerTest, SequencesBatchedTogetherMatchEachAlone) {
     EXPECT_EQ(g->tokens, reference_greedy(*r, prompts[i], n[i])) << "sequence " << i;
     solo_steps += static_cast<int>((prompts[i].size() + 7) / 8) + n[i] - 1;
   }
-  EXPECT_LT(steps, solo_steps);  // they really shared forward passes
+  EXPECT_LT(steps, solo_steps);               // they really shared forward passes
   EXPECT_FALSE(r->take_result(ids[0]).ok());  // handed out once
 }
 
@@ -159,7 +160,8 @@ TEST_F(RunnerTest, CachedPrefixIsReusedWithoutChangingTheAnswer) {
   ASSERT_TRUE(g2.ok());
   // Every token fed to the cache before is reused (the last sampled one was never fed).
   EXPECT_EQ(g2->stats.cached_prompt_tokens, static_cast<int64_t>(first.size() + g1->tokens.size() - 1));
-  EXPECT_EQ(g2->stats.prompt_eval_count, static_cast<int64_t>(second.size()) - g2->stats.cached_prompt_tokens);
+  EXPECT_EQ(g2->stats.prompt_eval_count,
+            static_cast<int64_t>(second.size()) - g2->stats.cached_prompt_tokens);
   EXPECT_EQ(g2->tokens, reference_greedy(*r, second, 6));
   // The same prompt again: everything but the last token comes from the cache.
   Result<GenerateResult> g3 = r->generate(greedy(second, 6));
@@ -193,14 +195,16 @@ TEST_F(RunnerTest, DecodeReturnsTheModelsLogits) {
   ASSERT_TRUE(want.ok());
   ASSERT_EQ(want->values.size(), got->values.size());
   float max_diff = 0;
-  for (size_t i = 0; i < want->values.size(); ++i) max_diff = std::max(max_diff, std::abs(want->values[i] - got->values[i]));
+  for (size_t i = 0; i < want->values.size(); ++i)
+    max_diff = std::max(max_diff, std::abs(want->values[i] - got->values[i]));
   EXPECT_LT(max_diff, 1e-3f);
   // Last-token-only mode returns the final row.
   Result<Logits> last = r->decode(t, 0, 0, false);
   ASSERT_TRUE(last.ok());
   ASSERT_EQ(last->n_rows, 1);
   for (int64_t j = 0; j < last->n_vocab; j += 997) {
-    EXPECT_NEAR(last->row(0)[static_cast<size_t>(j)], got->row(got->n_rows - 1)[static_cast<size_t>(j)], 1e-3f);
+    EXPECT_NEAR(last->row(0)[static_cast<size_t>(j)], got->row(got->n_rows - 1)[static_cast<size_t>(j)],
+                1e-3f);
   }
   EXPECT_FALSE(r->decode(t, 0, 250, true).ok());  // past num_ctx
   EXPECT_FALSE(r->decode(t, 7, 0, true).ok());    // no such sequence
@@ -251,7 +255,8 @@ TEST_F(RunnerTest, DecodeStepsReuseTheGraphPlan) {
 }
 
 TEST_F(RunnerTest, DebugDumpWritesNamedTensors) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("corral_runner_dump_" + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("corral_runner_dump_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   RunnerOptions o;
   o.dump.dir = dir.string();
@@ -276,7 +281,8 @@ TEST_F(RunnerTest, LoadErrorsNameTheFile) {
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("/nonexistent/model.gguf"), std::string::npos);
 
-  const std::filesystem::path garbage = std::filesystem::temp_directory_path() / ("corral_garbage_" + std::to_string(::getpid()));
+  const std::filesystem::path garbage =
+      std::filesystem::temp_directory_path() / ("corral_garbage_" + std::to_string(::getpid()));
   std::ofstream(garbage) << "this is not a GGUF file at all, just some text";
   Result<std::unique_ptr<Runner>> bad = Runner::load(garbage.string(), o, backends_);
   ASSERT_FALSE(bad.ok());
@@ -289,7 +295,8 @@ TEST_F(RunnerTest, LoadErrorsNameTheFile) {
   GgufWriter w;
   ASSERT_TRUE(gguf_copy_into(*tiny, &w).ok());
   w.set("general.architecture", GgufValue::from_string("not-an-arch"));
-  const std::filesystem::path odd = std::filesystem::temp_directory_path() / ("corral_arch_" + std::to_string(::getpid()) + ".gguf");
+  const std::filesystem::path odd =
+      std::filesystem::temp_directory_path() / ("corral_arch_" + std::to_string(::getpid()) + ".gguf");
   ASSERT_TRUE(w.write(odd.string()).ok());
   Result<std::unique_ptr<Runner>> unknown = Runner::load(odd.string(), o, backends_);
   ASSERT_FALSE(unknown.ok());
@@ -297,7 +304,8 @@ TEST_F(RunnerTest, LoadErrorsNameTheFile) {
   std::filesystem::remove(odd);
 
   o.num_ctx = 0;
-  EXPECT_EQ(Runner::load(testing::tiny_model_path(), o, backends_).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Runner::load(testing::tiny_model_path(), o, backends_).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 // Ollama's context shift, done by re-computation: when the sequence fills num_ctx, the first
@@ -335,7 +343,8 @@ TEST_F(RunnerTest, ContextShiftKeepsNumKeepAndContinuesPastNumCtx) {
   shifted.push_back(gen[first]);
   ASSERT_EQ(shifted.size(), 19u);
   // Sampled from 19, 20, ..., 32 cached tokens: 14 tokens before the next shift.
-  std::vector<int32_t> after(gen.begin() + static_cast<long>(first) + 1, gen.begin() + static_cast<long>(first) + 15);
+  std::vector<int32_t> after(gen.begin() + static_cast<long>(first) + 1,
+                             gen.begin() + static_cast<long>(first) + 15);
   EXPECT_EQ(after, reference_greedy(*r, shifted, 14));
 
   // Without context_shift the same request ends at the window ("length", 32 - np tokens).

@@ -19,7 +19,9 @@ std::span<const std::byte> bytes_of(const std::vector<float>& v) {
 
 }  // namespace
 
-std::string gpt2_vocab_path() { return std::string(CORRAL_TESTDATA_DIR) + "/tokenizers/ggml-vocab-gpt-2.gguf"; }
+std::string gpt2_vocab_path() {
+  return std::string(CORRAL_TESTDATA_DIR) + "/tokenizers/ggml-vocab-gpt-2.gguf";
+}
 
 Status write_tiny_model(const std::string& path, const TinyModelOptions& options) {
   CORRAL_ASSIGN_OR_RETURN(GgufFile vocab, GgufFile::open(gpt2_vocab_path()));

@@ -8,9 +8,19 @@ namespace corral::cpu {
 
 bool matmul_supported(DType weight) {
   switch (weight) {
-    case DType::kF32: case DType::kF16: case DType::kBF16:
-    case DType::kQ4_0: case DType::kQ4_1: case DType::kQ5_0: case DType::kQ5_1: case DType::kQ8_0:
-    case DType::kQ2_K: case DType::kQ3_K: case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K:
+    case DType::kF32:
+    case DType::kF16:
+    case DType::kBF16:
+    case DType::kQ4_0:
+    case DType::kQ4_1:
+    case DType::kQ5_0:
+    case DType::kQ5_1:
+    case DType::kQ8_0:
+    case DType::kQ2_K:
+    case DType::kQ3_K:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ6_K:
       return true;
     default:
       return false;
@@ -19,14 +29,26 @@ bool matmul_supported(DType weight) {
 
 DType activation_dtype(DType weight) {
   switch (weight) {
-    case DType::kF32: case DType::kF16: return DType::kF32;
-    case DType::kBF16: return DType::kBF16;
-    case DType::kQ4_0: case DType::kQ4_1: case DType::kQ5_0: case DType::kQ5_1: case DType::kQ8_0:
+    case DType::kF32:
+    case DType::kF16:
+      return DType::kF32;
+    case DType::kBF16:
+      return DType::kBF16;
+    case DType::kQ4_0:
+    case DType::kQ4_1:
+    case DType::kQ5_0:
+    case DType::kQ5_1:
+    case DType::kQ8_0:
       return DType::kQ8_0;
-    case DType::kQ2_K: case DType::kQ3_K: case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K:
+    case DType::kQ2_K:
+    case DType::kQ3_K:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ6_K:
       return DType::kQ8_K;
     default:
-      CORRAL_CHECK(false, "activation_dtype: no matmul for weight type %s", std::string(dtype_name(weight)).c_str());
+      CORRAL_CHECK(false, "activation_dtype: no matmul for weight type %s",
+                   std::string(dtype_name(weight)).c_str());
   }
   return DType::kF32;
 }
@@ -43,13 +65,17 @@ size_t activation_row_bytes(DType weight, int64_t k) {
 }
 
 void pack_activations(Isa isa, DType weight, const float* x, int64_t k, void* out_row) {
-  CORRAL_CHECK(matmul_supported(weight) && k % dtype_traits(weight).block_size == 0, "pack_activations: bad args");
+  CORRAL_CHECK(matmul_supported(weight) && k % dtype_traits(weight).block_size == 0,
+               "pack_activations: bad args");
   switch (isa) {
 #if defined(CORRAL_HAVE_X86_KERNELS)
-    case Isa::kAvx2: return avx2::pack_activations(weight, x, k, out_row);
-    case Isa::kAvx512: return avx512::pack_activations(weight, x, k, out_row);
+    case Isa::kAvx2:
+      return avx2::pack_activations(weight, x, k, out_row);
+    case Isa::kAvx512:
+      return avx512::pack_activations(weight, x, k, out_row);
 #endif
-    default: return generic::pack_activations(weight, x, k, out_row);
+    default:
+      return generic::pack_activations(weight, x, k, out_row);
   }
 }
 
@@ -57,14 +83,26 @@ void matmul_tile(Isa isa, DType weight, int64_t k, const void* w, size_t w_row_b
                  size_t xq_row_bytes, float* c, size_t ldc, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   CORRAL_CHECK(matmul_supported(weight) && k % dtype_traits(weight).block_size == 0, "matmul_tile: bad args");
   if (i1 <= i0 || j1 <= j0) return;
-  const TileArgs a{k, static_cast<const uint8_t*>(w), w_row_bytes, static_cast<const uint8_t*>(xq),
-                   xq_row_bytes, c, ldc, i0, i1, j0, j1};
+  const TileArgs a{k,
+                   static_cast<const uint8_t*>(w),
+                   w_row_bytes,
+                   static_cast<const uint8_t*>(xq),
+                   xq_row_bytes,
+                   c,
+                   ldc,
+                   i0,
+                   i1,
+                   j0,
+                   j1};
   switch (isa) {
 #if defined(CORRAL_HAVE_X86_KERNELS)
-    case Isa::kAvx2: return avx2::matmul_tile(weight, a);
-    case Isa::kAvx512: return avx512::matmul_tile(weight, a);
+    case Isa::kAvx2:
+      return avx2::matmul_tile(weight, a);
+    case Isa::kAvx512:
+      return avx512::matmul_tile(weight, a);
 #endif
-    default: return generic::matmul_tile(weight, a);
+    default:
+      return generic::matmul_tile(weight, a);
   }
 }
 
@@ -84,10 +122,20 @@ TileHint preferred_tile(Isa isa, DType weight) {
 bool matmul_is_gemv(Isa isa, DType weight, int64_t cols) {
   if (isa == Isa::kGeneric || cols < 1 || cols > kGemvMaxCols) return false;
   switch (weight) {
-    case DType::kF32: case DType::kF16: case DType::kBF16:
+    case DType::kF32:
+    case DType::kF16:
+    case DType::kBF16:
       return cols <= 3;  // one activation row per pass: more rows are cheaper in the GEMM
-    case DType::kQ4_0: case DType::kQ4_1: case DType::kQ5_0: case DType::kQ5_1: case DType::kQ8_0:
-    case DType::kQ2_K: case DType::kQ3_K: case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K:
+    case DType::kQ4_0:
+    case DType::kQ4_1:
+    case DType::kQ5_0:
+    case DType::kQ5_1:
+    case DType::kQ8_0:
+    case DType::kQ2_K:
+    case DType::kQ3_K:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ6_K:
       return true;
     default:
       return false;

@@ -16,9 +16,9 @@ constexpr int64_t kGemvMaxCols = 8;
 
 struct TileArgs {
   int64_t k;
-  const uint8_t* w;      // weight row 0
+  const uint8_t* w;  // weight row 0
   size_t w_row_bytes;
-  const uint8_t* xq;     // packed activation row 0
+  const uint8_t* xq;  // packed activation row 0
   size_t xq_row_bytes;
   float* c;
   size_t ldc;

@@ -36,7 +36,9 @@ inline float hsum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-inline __m256i sum_pairs16(__m256i v) { return _mm256_madd_epi16(v, _mm256_set1_epi16(1)); }
+inline __m256i sum_pairs16(__m256i v) {
+  return _mm256_madd_epi16(v, _mm256_set1_epi16(1));
+}
 
 // kMode: 0 = unsigned levels with an integer offset, 1 = with a float min, 2 = signed Q8_0.
 template <int R, int C, int kMode>
@@ -44,9 +46,8 @@ void micro32(const Panel32* w, const BlockQ8_0* const* x, int64_t nb, int offset
   __m256 acc[R][C];
   [[maybe_unused]] float summ[R][C] = {};
   CORRAL_UNROLL(8)
-  for (int r = 0; r < R; ++r)
-    CORRAL_UNROLL(8)
-    for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
+  for (int r = 0; r < R; ++r) CORRAL_UNROLL(8)
+  for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
   const __m256i ones = _mm256_set1_epi8(1);
   for (int64_t b = 0; b < nb; ++b) {
     __m256i a[C], corr[C];
@@ -85,29 +86,27 @@ void micro32(const Panel32* w, const BlockQ8_0* const* x, int64_t nb, int offset
     }
   }
   CORRAL_UNROLL(8)
-  for (int r = 0; r < R; ++r)
-    CORRAL_UNROLL(8)
-    for (int j = 0; j < C; ++j) c[j * ldc + r] = hsum8(acc[r][j]) + summ[r][j];
+  for (int r = 0; r < R; ++r) CORRAL_UNROLL(8)
+  for (int j = 0; j < C; ++j) c[j * ldc + r] = hsum8(acc[r][j]) + summ[r][j];
 }
 
 template <int R, int C, bool kIntMin>
 void microK(const PanelK* w, const BlockQ8_K* const* x, int64_t nsb, float* c, size_t ldc) {
   __m256 acc[R][C];
   CORRAL_UNROLL(8)
-  for (int r = 0; r < R; ++r)
-    CORRAL_UNROLL(8)
-    for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
+  for (int r = 0; r < R; ++r) CORRAL_UNROLL(8)
+  for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
   for (int64_t sb = 0; sb < nsb; ++sb) {
     __m256i iacc[R][C];
     CORRAL_UNROLL(8)
-    for (int r = 0; r < R; ++r)
-      CORRAL_UNROLL(8)
-      for (int j = 0; j < C; ++j) iacc[r][j] = _mm256_setzero_si256();
+    for (int r = 0; r < R; ++r) CORRAL_UNROLL(8)
+    for (int j = 0; j < C; ++j) iacc[r][j] = _mm256_setzero_si256();
     CORRAL_UNROLL(8)
     for (int ch = 0; ch < 8; ++ch) {
       __m256i a[C];
       CORRAL_UNROLL(8)
-      for (int j = 0; j < C; ++j) a[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j][sb].qs + 32 * ch));
+      for (int j = 0; j < C; ++j)
+        a[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j][sb].qs + 32 * ch));
       CORRAL_UNROLL(8)
       for (int r = 0; r < R; ++r) {
         const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r].q + 256 * sb + 32 * ch));
@@ -131,25 +130,25 @@ void microK(const PanelK* w, const BlockQ8_K* const* x, int64_t nsb, float* c, s
           const __m256i v = _mm256_sub_epi32(iacc[r][j], mins);
           acc[r][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(v), _mm256_set1_ps(w[r].d[sb] * da), acc[r][j]);
         } else {
-          acc[r][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(iacc[r][j]), _mm256_set1_ps(w[r].d[sb] * da), acc[r][j]);
-          acc[r][j] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_set1_ps(w[r].dmin[sb] * da), acc[r][j]);
+          acc[r][j] =
+              _mm256_fmadd_ps(_mm256_cvtepi32_ps(iacc[r][j]), _mm256_set1_ps(w[r].d[sb] * da), acc[r][j]);
+          acc[r][j] =
+              _mm256_fnmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_set1_ps(w[r].dmin[sb] * da), acc[r][j]);
         }
       }
     }
   }
   CORRAL_UNROLL(8)
-  for (int r = 0; r < R; ++r)
-    CORRAL_UNROLL(8)
-    for (int j = 0; j < C; ++j) c[j * ldc + r] = hsum8(acc[r][j]);
+  for (int r = 0; r < R; ++r) CORRAL_UNROLL(8)
+  for (int j = 0; j < C; ++j) c[j * ldc + r] = hsum8(acc[r][j]);
 }
 
 template <int R, int C>
 void microF(const float* const* w, const float* const* x, int64_t k, float* c, size_t ldc) {
   __m256 acc[R][C];
   CORRAL_UNROLL(8)
-  for (int r = 0; r < R; ++r)
-    CORRAL_UNROLL(8)
-    for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
+  for (int r = 0; r < R; ++r) CORRAL_UNROLL(8)
+  for (int j = 0; j < C; ++j) acc[r][j] = _mm256_setzero_ps();
   int64_t e = 0;
   for (; e + 8 <= k; e += 8) {
     __m256 a[C];
@@ -177,14 +176,20 @@ template <int MaxC, typename Fn>
 void dispatch_rc(int r, int c, Fn&& fn) {
   auto with_c = [&](auto rt) {
     constexpr int R = decltype(rt)::value;
-    if constexpr (MaxC >= 2) { if (c == 2) return fn.template operator()<R, 2>(); }
+    if constexpr (MaxC >= 2) {
+      if (c == 2) return fn.template operator()<R, 2>();
+    }
     return fn.template operator()<R, 1>();
   };
   switch (r) {
-    case 4: return with_c(std::integral_constant<int, 4>{});
-    case 3: return with_c(std::integral_constant<int, 3>{});
-    case 2: return with_c(std::integral_constant<int, 2>{});
-    default: return with_c(std::integral_constant<int, 1>{});
+    case 4:
+      return with_c(std::integral_constant<int, 4>{});
+    case 3:
+      return with_c(std::integral_constant<int, 3>{});
+    case 2:
+      return with_c(std::integral_constant<int, 2>{});
+    default:
+      return with_c(std::integral_constant<int, 1>{});
   }
 }
 
@@ -200,19 +205,24 @@ void tile32(DType t, const TileArgs& a) {
   dbuf.resize(kRows * fn);
   mbuf.resize(mode == 1 ? kRows * fn : 0);
   Panel32 p[kRows];
-  for (int r = 0; r < kRows; ++r) p[r] = {qbuf.data() + r * qn, dbuf.data() + r * fn, mode == 1 ? mbuf.data() + r * fn : nullptr};
+  for (int r = 0; r < kRows; ++r)
+    p[r] = {qbuf.data() + r * qn, dbuf.data() + r * fn, mode == 1 ? mbuf.data() + r * fn : nullptr};
   for (int64_t i = a.i0; i < a.i1; i += kRows) {
     const int nr = static_cast<int>(std::min<int64_t>(kRows, a.i1 - i));
     for (int r = 0; r < nr; ++r) decode_row32(t, a.w + (i + r) * a.w_row_bytes, nb, p[r], true);
     for (int64_t j = a.j0; j < a.j1; j += kCols) {
       const int nc = static_cast<int>(std::min<int64_t>(kCols, a.j1 - j));
       const BlockQ8_0* x[kCols];
-      for (int cc = 0; cc < nc; ++cc) x[cc] = reinterpret_cast<const BlockQ8_0*>(a.xq + (j + cc) * a.xq_row_bytes);
+      for (int cc = 0; cc < nc; ++cc)
+        x[cc] = reinterpret_cast<const BlockQ8_0*>(a.xq + (j + cc) * a.xq_row_bytes);
       float* out = a.c + j * a.ldc + i;
       dispatch_rc<kCols>(nr, nc, [&]<int R, int C>() {
-        if (mode == 0) micro32<R, C, 0>(p, x, nb, offset, out, a.ldc);
-        else if (mode == 1) micro32<R, C, 1>(p, x, nb, offset, out, a.ldc);
-        else micro32<R, C, 2>(p, x, nb, offset, out, a.ldc);
+        if (mode == 0)
+          micro32<R, C, 0>(p, x, nb, offset, out, a.ldc);
+        else if (mode == 1)
+          micro32<R, C, 1>(p, x, nb, offset, out, a.ldc);
+        else
+          micro32<R, C, 2>(p, x, nb, offset, out, a.ldc);
       });
     }
   }
@@ -231,8 +241,8 @@ void tileK(DType t, const TileArgs& a) {
   dbuf.resize(kRows * static_cast<size_t>(nsb) * 2);
   PanelK p[kRows];
   for (int r = 0; r < kRows; ++r) {
-    p[r] = {qbuf.data() + r * k, sbuf.data() + r * nsb * 16, dbuf.data() + 2 * r * nsb, dbuf.data() + (2 * r + 1) * nsb,
-            mbuf.data() + r * nsb * 16};
+    p[r] = {qbuf.data() + r * k, sbuf.data() + r * nsb * 16, dbuf.data() + 2 * r * nsb,
+            dbuf.data() + (2 * r + 1) * nsb, mbuf.data() + r * nsb * 16};
   }
   for (int64_t i = a.i0; i < a.i1; i += kRows) {
     const int nr = static_cast<int>(std::min<int64_t>(kRows, a.i1 - i));
@@ -240,11 +250,14 @@ void tileK(DType t, const TileArgs& a) {
     for (int64_t j = a.j0; j < a.j1; j += kCols) {
       const int nc = static_cast<int>(std::min<int64_t>(kCols, a.j1 - j));
       const BlockQ8_K* x[kCols];
-      for (int cc = 0; cc < nc; ++cc) x[cc] = reinterpret_cast<const BlockQ8_K*>(a.xq + (j + cc) * a.xq_row_bytes);
+      for (int cc = 0; cc < nc; ++cc)
+        x[cc] = reinterpret_cast<const BlockQ8_K*>(a.xq + (j + cc) * a.xq_row_bytes);
       float* out = a.c + j * a.ldc + i;
       dispatch_rc<kCols>(nr, nc, [&]<int R, int C>() {
-        if (int_min) microK<R, C, true>(p, x, nsb, out, a.ldc);
-        else microK<R, C, false>(p, x, nsb, out, a.ldc);
+        if (int_min)
+          microK<R, C, true>(p, x, nsb, out, a.ldc);
+        else
+          microK<R, C, false>(p, x, nsb, out, a.ldc);
       });
     }
   }
@@ -271,7 +284,9 @@ void tile_float(DType t, const TileArgs& a) {
       const auto* h = reinterpret_cast<const uint16_t*>(src);
       size_t e = 0;
       if (t == DType::kF16) {
-        for (; e + 8 <= k; e += 8) _mm256_storeu_ps(dst + e, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + e))));
+        for (; e + 8 <= k; e += 8)
+          _mm256_storeu_ps(dst + e,
+                           _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + e))));
         for (; e < k; ++e) dst[e] = fp16_to_f32(h[e]);
       } else {
         for (; e < k; ++e) dst[e] = bf16_to_f32(h[e]);
@@ -293,13 +308,19 @@ void tile_float(DType t, const TileArgs& a) {
 
 }  // namespace
 
-void pack_activations(DType weight, const float* x, int64_t k, void* out) { pack_activations_x86(weight, x, k, out); }
+void pack_activations(DType weight, const float* x, int64_t k, void* out) {
+  pack_activations_x86(weight, x, k, out);
+}
 
 void matmul_tile(DType weight, const TileArgs& a) {
   if (a.j1 - a.j0 <= kGemvMaxCols && gemv::run(weight, a)) return;
   switch (weight) {
-    case DType::kF32: case DType::kF16: case DType::kBF16: return tile_float(weight, a);
-    default: break;
+    case DType::kF32:
+    case DType::kF16:
+    case DType::kBF16:
+      return tile_float(weight, a);
+    default:
+      break;
   }
   if (dtype_traits(weight).block_size == 32) return tile32(weight, a);
   return tileK(weight, a);

@@ -27,6 +27,7 @@ namespace corral::cpu::avx512 {
 #include "backends/cpu/kernels/x86_gemv_impl.h"
 #undef CORRAL_GEMV_VNNI
 #include "backends/cpu/kernels/x86_gemm_k_vnni.h"
+// After the K-quant GEMM: uses its kgemm helpers.
 #include "backends/cpu/kernels/x86_gemm_32_vnni.h"
 
 namespace {
@@ -40,7 +41,8 @@ void microF(const float* const* w, const float* const* x, int64_t k, float* c, s
   for (int r = 0; r < R; ++r)
     for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
   for (int64_t e = 0; e < k; e += 16) {
-    const __mmask16 mask = k - e >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (k - e)) - 1);
+    const __mmask16 mask =
+        k - e >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (k - e)) - 1);
     __m512 a[C];
     for (int j = 0; j < C; ++j) a[j] = _mm512_maskz_loadu_ps(mask, x[j] + e);
     for (int r = 0; r < R; ++r) {
@@ -54,8 +56,8 @@ void microF(const float* const* w, const float* const* x, int64_t k, float* c, s
 
 // BF16 weights x BF16 activations with vdpbf16ps; 32 elements per step.
 template <int R, int C>
-__attribute__((target("avx512bf16"))) void microBF16(const uint16_t* const* w, const uint16_t* const* x, int64_t k,
-                                                      float* c, size_t ldc) {
+__attribute__((target("avx512bf16"))) void microBF16(const uint16_t* const* w, const uint16_t* const* x,
+                                                     int64_t k, float* c, size_t ldc) {
   __m512 acc[R][C];
   for (int r = 0; r < R; ++r)
     for (int j = 0; j < C; ++j) acc[r][j] = _mm512_setzero_ps();
@@ -77,16 +79,26 @@ template <int MaxC, typename Fn>
 void dispatch_rc(int r, int c, Fn&& fn) {
   auto with_c = [&](auto rt) {
     constexpr int R = decltype(rt)::value;
-    if constexpr (MaxC >= 4) { if (c == 4) return fn.template operator()<R, 4>(); }
-    if constexpr (MaxC >= 3) { if (c == 3) return fn.template operator()<R, 3>(); }
-    if constexpr (MaxC >= 2) { if (c == 2) return fn.template operator()<R, 2>(); }
+    if constexpr (MaxC >= 4) {
+      if (c == 4) return fn.template operator()<R, 4>();
+    }
+    if constexpr (MaxC >= 3) {
+      if (c == 3) return fn.template operator()<R, 3>();
+    }
+    if constexpr (MaxC >= 2) {
+      if (c == 2) return fn.template operator()<R, 2>();
+    }
     return fn.template operator()<R, 1>();
   };
   switch (r) {
-    case 4: return with_c(std::integral_constant<int, 4>{});
-    case 3: return with_c(std::integral_constant<int, 3>{});
-    case 2: return with_c(std::integral_constant<int, 2>{});
-    default: return with_c(std::integral_constant<int, 1>{});
+    case 4:
+      return with_c(std::integral_constant<int, 4>{});
+    case 3:
+      return with_c(std::integral_constant<int, 3>{});
+    case 2:
+      return with_c(std::integral_constant<int, 2>{});
+    default:
+      return with_c(std::integral_constant<int, 1>{});
   }
 }
 
@@ -113,7 +125,9 @@ void tile_float(DType t, const TileArgs& a) {
       const auto* h = reinterpret_cast<const uint16_t*>(src);
       size_t e = 0;
       if (t == DType::kF16) {
-        for (; e + 16 <= k; e += 16) _mm512_storeu_ps(dst + e, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h + e))));
+        for (; e + 16 <= k; e += 16)
+          _mm512_storeu_ps(dst + e,
+                           _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h + e))));
         for (; e < k; ++e) dst[e] = fp16_to_f32(h[e]);
       } else {
         for (; e < k; ++e) dst[e] = bf16_to_f32(h[e]);
@@ -130,9 +144,11 @@ void tile_float(DType t, const TileArgs& a) {
       float* out = a.c + j * a.ldc + i;
       dispatch_rc<kFCols>(nr, nc, [&]<int R, int C>() {
         if (bf16_native) {
-          microBF16<R, C>(reinterpret_cast<const uint16_t* const*>(wrows), reinterpret_cast<const uint16_t* const*>(xrows), a.k, out, a.ldc);
+          microBF16<R, C>(reinterpret_cast<const uint16_t* const*>(wrows),
+                          reinterpret_cast<const uint16_t* const*>(xrows), a.k, out, a.ldc);
         } else {
-          microF<R, C>(reinterpret_cast<const float* const*>(wrows), reinterpret_cast<const float* const*>(xrows), a.k, out, a.ldc);
+          microF<R, C>(reinterpret_cast<const float* const*>(wrows),
+                       reinterpret_cast<const float* const*>(xrows), a.k, out, a.ldc);
         }
       });
     }
@@ -141,15 +157,20 @@ void tile_float(DType t, const TileArgs& a) {
 
 }  // namespace
 
-void pack_activations(DType weight, const float* x, int64_t k, void* out) { pack_activations_x86(weight, x, k, out); }
+void pack_activations(DType weight, const float* x, int64_t k, void* out) {
+  pack_activations_x86(weight, x, k, out);
+}
 
 void matmul_tile(DType weight, const TileArgs& a) {
   const bool float_weight = weight == DType::kF32 || weight == DType::kF16 || weight == DType::kBF16;
-  if (a.j1 - a.j0 <= kGemvMaxCols && (float_weight || detect_cpu_features().avx512_vnni) && gemv::run(weight, a)) {
+  if (a.j1 - a.j0 <= kGemvMaxCols && (float_weight || detect_cpu_features().avx512_vnni) &&
+      gemv::run(weight, a)) {
     return;
   }
   switch (weight) {
-    case DType::kF32: case DType::kF16: case DType::kBF16:
+    case DType::kF32:
+    case DType::kF16:
+    case DType::kBF16:
       return tile_float(weight, a);
     default:
       break;

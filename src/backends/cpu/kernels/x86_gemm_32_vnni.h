@@ -47,11 +47,13 @@ inline __m256i block_levels(const uint8_t* row, int64_t b, float* d, [[maybe_unu
     const auto* x = reinterpret_cast<const BlockQ5_1*>(row) + b;
     *d = half_to_float(x->d);
     *m = half_to_float(x->m);
-    return _mm256_or_si256(unpack_nibbles16(x->qs), _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
+    return _mm256_or_si256(unpack_nibbles16(x->qs),
+                           _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
   } else if constexpr (T == DType::kQ5_0) {
     const auto* x = reinterpret_cast<const BlockQ5_0*>(row) + b;
     *d = half_to_float(x->d);
-    const __m256i u = _mm256_or_si256(unpack_nibbles16(x->qs), _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
+    const __m256i u = _mm256_or_si256(unpack_nibbles16(x->qs),
+                                      _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
     return _mm256_sub_epi8(u, _mm256_set1_epi8(16));
   } else {
     const auto* x = reinterpret_cast<const BlockQ8_0*>(row) + b;
@@ -63,8 +65,8 @@ inline __m256i block_levels(const uint8_t* row, int64_t b, float* d, [[maybe_unu
 // Builds the panel of rows [i, i + nr) (rows past nr are zeros) into q/corr/d, or for the min
 // formats q/d/mn (corr unused).
 template <DType T>
-__attribute__((target("avx512vnni"))) void build_panel(const uint8_t* w, size_t wrb, int nr, int64_t nb, uint8_t* q,
-                                                       int32_t* corr, float* d, float* mn) {
+__attribute__((target("avx512vnni"))) void build_panel(const uint8_t* w, size_t wrb, int nr, int64_t nb,
+                                                       uint8_t* q, int32_t* corr, float* d, float* mn) {
   constexpr bool kMin = T == DType::kQ4_1 || T == DType::kQ5_1;
   const __m512i ones = _mm512_set1_epi8(1);
   for (int64_t b = 0; b < nb; b += 2) {
@@ -127,8 +129,8 @@ inline int32_t load_i32(const void* p) {
 
 // c[j * ldc + r] = dot(weight row r, activation row j) for the panel's rows (mask) and C columns.
 template <int C>
-__attribute__((target("avx512vnni"))) void micro(const Panel& p, const Act* x, int64_t nb, float* c, size_t ldc,
-                                                  __mmask16 mask) {
+__attribute__((target("avx512vnni"))) void micro(const Panel& p, const Act* x, int64_t nb, float* c,
+                                                 size_t ldc, __mmask16 mask) {
   __m512 acc[C];
   CORRAL_UNROLL(8)
   for (int j = 0; j < C; ++j) acc[j] = _mm512_setzero_ps();
@@ -142,12 +144,14 @@ __attribute__((target("avx512vnni"))) void micro(const Panel& p, const Act* x, i
     for (int t = 0; t < 8; ++t) {
       const __m512i w = _mm512_loadu_si512(wq + t * 64);
       CORRAL_UNROLL(8)
-      for (int j = 0; j < C; ++j) iacc[j] = _mm512_dpbusd_epi32(iacc[j], _mm512_set1_epi32(load_i32(x[j].q + 32 * b + 4 * t)), w);
+      for (int j = 0; j < C; ++j)
+        iacc[j] = _mm512_dpbusd_epi32(iacc[j], _mm512_set1_epi32(load_i32(x[j].q + 32 * b + 4 * t)), w);
     }
     const __m512 dw = _mm512_loadu_ps(p.d + b * kG);
     CORRAL_UNROLL(8)
     for (int j = 0; j < C; ++j) {
-      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[j]), _mm512_mul_ps(dw, _mm512_set1_ps(x[j].d[b])), acc[j]);
+      acc[j] =
+          _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[j]), _mm512_mul_ps(dw, _mm512_set1_ps(x[j].d[b])), acc[j]);
     }
   }
   CORRAL_UNROLL(8)
@@ -156,14 +160,22 @@ __attribute__((target("avx512vnni"))) void micro(const Panel& p, const Act* x, i
 
 inline void run_cols(int nc, const Panel& p, const Act* x, int64_t nb, float* c, size_t ldc, __mmask16 mask) {
   switch (nc) {
-    case 8: return micro<8>(p, x, nb, c, ldc, mask);
-    case 7: return micro<7>(p, x, nb, c, ldc, mask);
-    case 6: return micro<6>(p, x, nb, c, ldc, mask);
-    case 5: return micro<5>(p, x, nb, c, ldc, mask);
-    case 4: return micro<4>(p, x, nb, c, ldc, mask);
-    case 3: return micro<3>(p, x, nb, c, ldc, mask);
-    case 2: return micro<2>(p, x, nb, c, ldc, mask);
-    default: return micro<1>(p, x, nb, c, ldc, mask);
+    case 8:
+      return micro<8>(p, x, nb, c, ldc, mask);
+    case 7:
+      return micro<7>(p, x, nb, c, ldc, mask);
+    case 6:
+      return micro<6>(p, x, nb, c, ldc, mask);
+    case 5:
+      return micro<5>(p, x, nb, c, ldc, mask);
+    case 4:
+      return micro<4>(p, x, nb, c, ldc, mask);
+    case 3:
+      return micro<3>(p, x, nb, c, ldc, mask);
+    case 2:
+      return micro<2>(p, x, nb, c, ldc, mask);
+    default:
+      return micro<1>(p, x, nb, c, ldc, mask);
   }
 }
 
@@ -187,7 +199,8 @@ void tile(const TileArgs& a) {
   s.xd.resize(cols * static_cast<size_t>(nb));
   s.act.resize(cols);
   for (size_t j = 0; j < cols; ++j) {
-    const auto* x = reinterpret_cast<const BlockQ8_0*>(a.xq + (a.j0 + static_cast<int64_t>(j)) * a.xq_row_bytes);
+    const auto* x =
+        reinterpret_cast<const BlockQ8_0*>(a.xq + (a.j0 + static_cast<int64_t>(j)) * a.xq_row_bytes);
     uint8_t* q = s.xq.data() + j * static_cast<size_t>(a.k);
     float* d = s.xd.data() + j * static_cast<size_t>(nb);
     unpack_act(x, nb, q, d);
@@ -196,7 +209,8 @@ void tile(const TileArgs& a) {
   const Panel p{s.pq.data(), s.pc.data(), s.pd.data()};
   for (int64_t i = a.i0; i < a.i1; i += kG) {
     const int nr = static_cast<int>(std::min<int64_t>(kG, a.i1 - i));
-    build_panel<T>(a.w + i * a.w_row_bytes, a.w_row_bytes, nr, nb, s.pq.data(), s.pc.data(), s.pd.data(), nullptr);
+    build_panel<T>(a.w + i * a.w_row_bytes, a.w_row_bytes, nr, nb, s.pq.data(), s.pc.data(), s.pd.data(),
+                   nullptr);
     const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1);
     for (int64_t j = a.j0; j < a.j1; j += kMaxC) {
       const int nc = static_cast<int>(std::min<int64_t>(kMaxC, a.j1 - j));
@@ -211,7 +225,6 @@ void tile(const TileArgs& a) {
 // min terms m * s summed apart in block order. Here step t of the panel is lane t: 8 accumulators
 // per activation row, each holding that lane for 16 weight rows, so the same roundings happen.
 
-
 struct ActMin {
   const BlockQ8_0* x;  // the packed row (signed levels read in place)
   const float* d;      // nb block scales
@@ -219,8 +232,9 @@ struct ActMin {
 };
 
 template <int C>
-__attribute__((target("avx512vnni"))) void micro_min(const uint8_t* pq, const float* pd, const float* pm, const ActMin* x,
-                                                      int64_t nb, float* c, size_t ldc, __mmask16 mask) {
+__attribute__((target("avx512vnni"))) void micro_min(const uint8_t* pq, const float* pd, const float* pm,
+                                                     const ActMin* x, int64_t nb, float* c, size_t ldc,
+                                                     __mmask16 mask) {
   __m512 acc[C][8], summ[C];
   CORRAL_UNROLL(4)
   for (int j = 0; j < C; ++j) {
@@ -233,13 +247,15 @@ __attribute__((target("avx512vnni"))) void micro_min(const uint8_t* pq, const fl
     const __m512 dw = _mm512_loadu_ps(pd + b * kG), mv = _mm512_loadu_ps(pm + b * kG);
     __m512 scale[C];
     CORRAL_UNROLL(4)
-    for (int j = 0; j < C; ++j) scale[j] = _mm512_mul_ps(dw, _mm512_set1_ps(x[j].d[b]));  // d * da, rounded once
+    for (int j = 0; j < C; ++j)
+      scale[j] = _mm512_mul_ps(dw, _mm512_set1_ps(x[j].d[b]));  // d * da, rounded once
     CORRAL_UNROLL(8)
     for (int t = 0; t < 8; ++t) {
       const __m512i w = _mm512_loadu_si512(wq + t * 64);
       CORRAL_UNROLL(4)
       for (int j = 0; j < C; ++j) {
-        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, _mm512_set1_epi32(load_i32(x[j].x[b].qs + 4 * t)));
+        const __m512i dot =
+            _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, _mm512_set1_epi32(load_i32(x[j].x[b].qs + 4 * t)));
         acc[j][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale[j], acc[j][t]);
       }
     }
@@ -278,7 +294,8 @@ void tile_min(const TileArgs& a) {
   s.xs.resize(cols * nbs);
   s.act.resize(cols);
   for (size_t j = 0; j < cols; ++j) {
-    const auto* x = reinterpret_cast<const BlockQ8_0*>(a.xq + (a.j0 + static_cast<int64_t>(j)) * a.xq_row_bytes);
+    const auto* x =
+        reinterpret_cast<const BlockQ8_0*>(a.xq + (a.j0 + static_cast<int64_t>(j)) * a.xq_row_bytes);
     const uint16_t* sums = reinterpret_cast<const uint16_t*>(x + nb);  // F16 block sums (pack_q8_0)
     float* d = s.xd.data() + j * nbs;
     float* sm = s.xs.data() + j * nbs;
@@ -290,13 +307,16 @@ void tile_min(const TileArgs& a) {
   }
   for (int64_t i = a.i0; i < a.i1; i += kG) {
     const int nr = static_cast<int>(std::min<int64_t>(kG, a.i1 - i));
-    build_panel<T>(a.w + i * a.w_row_bytes, a.w_row_bytes, nr, nb, s.pq.data(), nullptr, s.pd.data(), s.pm.data());
+    build_panel<T>(a.w + i * a.w_row_bytes, a.w_row_bytes, nr, nb, s.pq.data(), nullptr, s.pd.data(),
+                   s.pm.data());
     const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1);
     for (int64_t j = a.j0; j < a.j1; j += kC) {
       const ActMin* x = s.act.data() + (j - a.j0);
       float* out = a.c + j * a.ldc + i;
-      if (a.j1 - j >= 2) micro_min<2>(s.pq.data(), s.pd.data(), s.pm.data(), x, nb, out, a.ldc, mask);
-      else micro_min<1>(s.pq.data(), s.pd.data(), s.pm.data(), x, nb, out, a.ldc, mask);
+      if (a.j1 - j >= 2)
+        micro_min<2>(s.pq.data(), s.pd.data(), s.pm.data(), x, nb, out, a.ldc, mask);
+      else
+        micro_min<1>(s.pq.data(), s.pd.data(), s.pm.data(), x, nb, out, a.ldc, mask);
     }
   }
 }

@@ -22,22 +22,29 @@
 namespace gemv {
 
 constexpr bool is_kquant(DType t) {
-  return t == DType::kQ2_K || t == DType::kQ3_K || t == DType::kQ4_K || t == DType::kQ5_K || t == DType::kQ6_K;
+  return t == DType::kQ2_K || t == DType::kQ3_K || t == DType::kQ4_K || t == DType::kQ5_K ||
+         t == DType::kQ6_K;
 }
-constexpr bool is_float(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16; }
+constexpr bool is_float(DType t) {
+  return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16;
+}
 
 // Activation rows per pass: up to 4 for the quantized formats (more rows run as several passes
 // over the same, now cached, weight rows); the float kernels take one.
 template <DType T>
 constexpr int kMaxC = is_float(T) ? 1 : 4;
 // Activation rows a tile may have for the fused path (more go to the GEMM).
-constexpr int64_t max_cols(DType t) { return is_float(t) ? 3 : kGemvMaxCols; }
+constexpr int64_t max_cols(DType t) {
+  return is_float(t) ? 3 : kGemvMaxCols;
+}
 
 // Weight rows per pass with C activation rows: Q8_0 and the K-quants stream one row at a time
 // (a single sequential read per thread); the 4/5-bit 32-element formats take four rows with one
 // activation row and two with more, sharing the per-block activation work (sums for the offset).
 template <DType T, int C>
-constexpr int kPassRows = (T == DType::kQ8_0 || is_kquant(T)) ? 1 : C == 1 ? 4 : 2;
+constexpr int kPassRows = (T == DType::kQ8_0 || is_kquant(T)) ? 1
+                          : C == 1                            ? 4
+                                                              : 2;
 
 CORRAL_GEMV_FN float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -88,9 +95,9 @@ CORRAL_GEMV_FN __m256i nibbles32(const uint8_t* qs) {
 // non-saturating vpdpbusd; vpmaddubsw would saturate its int16 pair sums).
 constexpr bool kQ4_0HighInPlace = CORRAL_GEMV_VNNI;
 
-// Unsigned levels (offset not yet subtracted; Q4_0 with VNNI: high half x 16) of block b of a 32-element row; *dm gets the block's
-// first 8 halves as floats: lane 0 the scale d, lane 1 the min m of Q4_1/Q5_1 (every block is at
-// least 16 bytes, so the load stays inside it).
+// Unsigned levels (offset not yet subtracted; Q4_0 with VNNI: high half x 16) of block b of a 32-element row;
+// *dm gets the block's first 8 halves as floats: lane 0 the scale d, lane 1 the min m of Q4_1/Q5_1 (every
+// block is at least 16 bytes, so the load stays inside it).
 template <DType T>
 CORRAL_GEMV_FN __m256i levels32(const uint8_t* row, int64_t b, __m128* dm) {
   if constexpr (T == DType::kQ4_0 && kQ4_0HighInPlace) {
@@ -127,13 +134,16 @@ CORRAL_GEMV_FN __m256 scale_of(const uint8_t* blk) {
 }
 
 template <DType T>
-constexpr int64_t kBlockBytes32 = T == DType::kQ4_0 ? sizeof(BlockQ4_0) : T == DType::kQ4_1 ? sizeof(BlockQ4_1)
-                                : T == DType::kQ5_0 ? sizeof(BlockQ5_0) : sizeof(BlockQ5_1);
+constexpr int64_t kBlockBytes32 = T == DType::kQ4_0   ? sizeof(BlockQ4_0)
+                                  : T == DType::kQ4_1 ? sizeof(BlockQ4_1)
+                                  : T == DType::kQ5_0 ? sizeof(BlockQ5_0)
+                                                      : sizeof(BlockQ5_1);
 
 // out[c * ldc + r] = dot(weight row r, activation row c) for R rows of a 32-element format (rows
 // wrb bytes apart) and C packed Q8_0 activation rows (xrb bytes apart), nb blocks each.
 template <DType T, int R, int C>
-CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nb, float* out, size_t ldc) {
+CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nb, float* out,
+                           size_t ldc) {
   constexpr bool kMin = T == DType::kQ4_1 || T == DType::kQ5_1;
   constexpr int kShift = T == DType::kQ4_0 ? 3 : 4;  // offset 8 or 16
   __m256 acc[R][C];
@@ -162,9 +172,11 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
       if constexpr (T == DType::kQ4_0 && kQ4_0HighInPlace) {
         // Lanes 4..7 hold 16 x (high level - 8) * a: their scale is da / 16 (exact), their offset
         // correction 16 * 8 * sum(a).
-        da[c] = _mm256_mul_ps(da[c], _mm256_set_ps(0.0625f, 0.0625f, 0.0625f, 0.0625f, 1.0f, 1.0f, 1.0f, 1.0f));
+        da[c] =
+            _mm256_mul_ps(da[c], _mm256_set_ps(0.0625f, 0.0625f, 0.0625f, 0.0625f, 1.0f, 1.0f, 1.0f, 1.0f));
         const __m256i asum = dot_u8s8(_mm256_setzero_si256(), ones8, a[c]);
-        corr[c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_sllv_epi32(asum, _mm256_set_epi32(7, 7, 7, 7, 3, 3, 3, 3)));
+        corr[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                   _mm256_sllv_epi32(asum, _mm256_set_epi32(7, 7, 7, 7, 3, 3, 3, 3)));
       } else if constexpr (kMin) {
         fsum[c] = half_to_float(reinterpret_cast<const uint16_t*>(xr[c] + nb)[b]);  // F16 block sums
       } else {
@@ -203,7 +215,8 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
 }
 
 template <int R, int C>
-CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nb, float* out, size_t ldc) {
+CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nb,
+                              float* out, size_t ldc) {
   __m256 acc[R][C];
   CORRAL_GEMV_UNROLL
   for (int r = 0; r < R; ++r) {
@@ -249,7 +262,8 @@ CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const uint8_t* x, si
 
 // 8 bf16 values -> 8 floats (bf16 is the high half of an f32).
 inline __m256 bf16x8(const uint16_t* p) {
-  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
+  return _mm256_castsi256_ps(
+      _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
 }
 inline float bf16_1(uint16_t h) {
   const uint32_t u = static_cast<uint32_t>(h) << 16;
@@ -266,7 +280,9 @@ struct LoadF32 {
 };
 struct LoadF16 {
   using T = uint16_t;
-  static __m256 load8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+  static __m256 load8(const uint16_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
   static float one(uint16_t h) { return half_to_float(h); }
 };
 struct LoadBF16 {
@@ -278,7 +294,8 @@ struct LoadBF16 {
 // out[r * ostride] = dot(weight row r, x) for R float rows: W loads the weights, X the activations;
 // two accumulators of 8 lanes per row, the tail (k % 16) in scalar.
 template <typename W, typename X, int R>
-inline void rows_float(const uint8_t* w, size_t wrb, const typename X::T* x, int64_t k, float* out, size_t ostride) {
+inline void rows_float(const uint8_t* w, size_t wrb, const typename X::T* x, int64_t k, float* out,
+                       size_t ostride) {
   using WT = typename W::T;
   __m256 acc0[R], acc1[R];
   CORRAL_GEMV_UNROLL
@@ -290,7 +307,8 @@ inline void rows_float(const uint8_t* w, size_t wrb, const typename X::T* x, int
     for (int r = 0; r < R; ++r) {
       const WT* h = reinterpret_cast<const WT*>(w + r * wrb) + e;
       // One prefetch per 64-byte line of weights.
-      if ((e * static_cast<int64_t>(sizeof(WT))) % 64 == 0) prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(h), wrb);
+      if ((e * static_cast<int64_t>(sizeof(WT))) % 64 == 0)
+        prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(h), wrb);
       acc0[r] = _mm256_fmadd_ps(W::load8(h), x0, acc0[r]);
       acc1[r] = _mm256_fmadd_ps(W::load8(h + 8), x1, acc1[r]);
     }
@@ -312,10 +330,18 @@ inline void pass_cols(const TileArgs& a, int64_t i, Fn& fn) {
     const uint8_t* x = a.xq + j * a.xq_row_bytes;
     float* out = a.c + j * a.ldc + i;
     switch (std::min<int64_t>(kMaxC<T>, a.j1 - j)) {
-      case 4: if constexpr (kMaxC<T> >= 4) fn.template operator()<R, 4>(w, x, out); break;
-      case 3: if constexpr (kMaxC<T> >= 3) fn.template operator()<R, 3>(w, x, out); break;
-      case 2: if constexpr (kMaxC<T> >= 2) fn.template operator()<R, 2>(w, x, out); break;
-      default: fn.template operator()<R, 1>(w, x, out); break;
+      case 4:
+        if constexpr (kMaxC<T> >= 4) fn.template operator()<R, 4>(w, x, out);
+        break;
+      case 3:
+        if constexpr (kMaxC<T> >= 3) fn.template operator()<R, 3>(w, x, out);
+        break;
+      case 2:
+        if constexpr (kMaxC<T> >= 2) fn.template operator()<R, 2>(w, x, out);
+        break;
+      default:
+        fn.template operator()<R, 1>(w, x, out);
+        break;
     }
   }
 }
@@ -334,10 +360,18 @@ inline void pass_rows(const TileArgs& a, Fn& fn) {
 template <DType T, typename Fn>
 inline void for_tile(const TileArgs& a, Fn&& fn) {
   switch (std::min<int64_t>(kMaxC<T>, a.j1 - a.j0)) {
-    case 4: if constexpr (kMaxC<T> >= 4) pass_rows<T, kPassRows<T, 4>>(a, fn); break;
-    case 3: if constexpr (kMaxC<T> >= 3) pass_rows<T, kPassRows<T, 3>>(a, fn); break;
-    case 2: if constexpr (kMaxC<T> >= 2) pass_rows<T, kPassRows<T, 2>>(a, fn); break;
-    default: pass_rows<T, kPassRows<T, 1>>(a, fn); break;
+    case 4:
+      if constexpr (kMaxC<T> >= 4) pass_rows<T, kPassRows<T, 4>>(a, fn);
+      break;
+    case 3:
+      if constexpr (kMaxC<T> >= 3) pass_rows<T, kPassRows<T, 3>>(a, fn);
+      break;
+    case 2:
+      if constexpr (kMaxC<T> >= 2) pass_rows<T, kPassRows<T, 2>>(a, fn);
+      break;
+    default:
+      pass_rows<T, kPassRows<T, 1>>(a, fn);
+      break;
   }
 }
 
@@ -350,34 +384,54 @@ inline bool run(DType t, const TileArgs& a) {
   const int64_t nb = a.k / 32, nsb = a.k / 256;
   switch (t) {
     case DType::kQ4_0:
-      for_tile<DType::kQ4_0>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ4_0, R, C>(w, wrb, x, xrb, nb, o, ldc); });
+      for_tile<DType::kQ4_0>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows32<DType::kQ4_0, R, C>(w, wrb, x, xrb, nb, o, ldc);
+      });
       return true;
     case DType::kQ4_1:
-      for_tile<DType::kQ4_1>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ4_1, R, C>(w, wrb, x, xrb, nb, o, ldc); });
+      for_tile<DType::kQ4_1>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows32<DType::kQ4_1, R, C>(w, wrb, x, xrb, nb, o, ldc);
+      });
       return true;
     case DType::kQ5_0:
-      for_tile<DType::kQ5_0>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ5_0, R, C>(w, wrb, x, xrb, nb, o, ldc); });
+      for_tile<DType::kQ5_0>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows32<DType::kQ5_0, R, C>(w, wrb, x, xrb, nb, o, ldc);
+      });
       return true;
     case DType::kQ5_1:
-      for_tile<DType::kQ5_1>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) { rows32<DType::kQ5_1, R, C>(w, wrb, x, xrb, nb, o, ldc); });
+      for_tile<DType::kQ5_1>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows32<DType::kQ5_1, R, C>(w, wrb, x, xrb, nb, o, ldc);
+      });
       return true;
     case DType::kQ8_0:
-      for_tile<DType::kQ8_0>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) { rows_q8_0<R, C>(w, wrb, x, xrb, nb, o, ldc); });
+      for_tile<DType::kQ8_0>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows_q8_0<R, C>(w, wrb, x, xrb, nb, o, ldc);
+      });
       return true;
     case DType::kQ4_K:
-      for_tile<DType::kQ4_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) { rows_q45k<false, R, C>(w, wrb, x, xrb, nsb, o, ldc); });
+      for_tile<DType::kQ4_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows_q45k<false, R, C>(w, wrb, x, xrb, nsb, o, ldc);
+      });
       return true;
     case DType::kQ5_K:
-      for_tile<DType::kQ5_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) { rows_q45k<true, R, C>(w, wrb, x, xrb, nsb, o, ldc); });
+      for_tile<DType::kQ5_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows_q45k<true, R, C>(w, wrb, x, xrb, nsb, o, ldc);
+      });
       return true;
     case DType::kQ6_K:
-      for_tile<DType::kQ6_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) { rows_q6k<R, C>(w, wrb, x, xrb, nsb, o, ldc); });
+      for_tile<DType::kQ6_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows_q6k<R, C>(w, wrb, x, xrb, nsb, o, ldc);
+      });
       return true;
     case DType::kQ2_K:
-      for_tile<DType::kQ2_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) { rows_q23k<false, R, C>(w, wrb, x, xrb, nsb, o, ldc); });
+      for_tile<DType::kQ2_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows_q23k<false, R, C>(w, wrb, x, xrb, nsb, o, ldc);
+      });
       return true;
     case DType::kQ3_K:
-      for_tile<DType::kQ3_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) { rows_q23k<true, R, C>(w, wrb, x, xrb, nsb, o, ldc); });
+      for_tile<DType::kQ3_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
+        rows_q23k<true, R, C>(w, wrb, x, xrb, nsb, o, ldc);
+      });
       return true;
     case DType::kF32:
       for_tile<DType::kF32>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {

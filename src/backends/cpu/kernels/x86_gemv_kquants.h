@@ -17,7 +17,8 @@ CORRAL_GEMV_FN void q8k_rows(const uint8_t* x, size_t xrb, int64_t sb, const Blo
 
 // Q4_K / Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins.
 template <bool kFive, int R, int C>
-CORRAL_GEMV_FN void rows_q45k(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nsb, float* out, size_t ldc) {
+CORRAL_GEMV_FN void rows_q45k(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nsb,
+                              float* out, size_t ldc) {
   constexpr int64_t kBytes = kFive ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
   __m256 acc[R][C];
   __m128 accm[R][C];
@@ -43,8 +44,10 @@ CORRAL_GEMV_FN void rows_q45k(const uint8_t* w, size_t wrb, const uint8_t* x, si
     CORRAL_GEMV_UNROLL
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = w + r * wrb + sb * kBytes;
-      const uint8_t* scales = kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->scales : reinterpret_cast<const BlockQ4_K*>(blk)->scales;
-      const uint8_t* qs = kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->qs : reinterpret_cast<const BlockQ4_K*>(blk)->qs;
+      const uint8_t* scales = kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->scales
+                                    : reinterpret_cast<const BlockQ4_K*>(blk)->scales;
+      const uint8_t* qs =
+          kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->qs : reinterpret_cast<const BlockQ4_K*>(blk)->qs;
       CORRAL_GEMV_UNROLL
       for (int64_t off = 0; off < kBytes; off += 64) prefetch_next_pass<R>(blk + off, wrb);
       uint32_t s0, s1, s2;
@@ -54,11 +57,15 @@ CORRAL_GEMV_FN void rows_q45k(const uint8_t* w, size_t wrb, const uint8_t* x, si
       const uint32_t sc_lo = s0 & 0x3f3f3f3fu, mn_lo = s1 & 0x3f3f3f3fu;
       const uint32_t sc_hi = (s2 & 0x0f0f0f0fu) | (((s0 >> 6) & 0x03030303u) << 4);
       const uint32_t mn_hi = ((s2 >> 4) & 0x0f0f0f0fu) | (((s1 >> 6) & 0x03030303u) << 4);
-      const __m128i sc16 = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, static_cast<int>(sc_hi), static_cast<int>(sc_lo)));
-      const __m128i mn16 = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, static_cast<int>(mn_hi), static_cast<int>(mn_lo)));
+      const __m128i sc16 =
+          _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, static_cast<int>(sc_hi), static_cast<int>(sc_lo)));
+      const __m128i mn16 =
+          _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, static_cast<int>(mn_hi), static_cast<int>(mn_lo)));
       const __m256i scv = _mm256_broadcastsi128_si256(sc16);
       [[maybe_unused]] __m256i qh;
-      if constexpr (kFive) qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(reinterpret_cast<const BlockQ5_K*>(blk)->qh));
+      if constexpr (kFive)
+        qh =
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(reinterpret_cast<const BlockQ5_K*>(blk)->qh));
       __m256i iacc[C];
       CORRAL_GEMV_UNROLL
       for (int c = 0; c < C; ++c) iacc[c] = _mm256_setzero_si256();
@@ -80,13 +87,16 @@ CORRAL_GEMV_FN void rows_q45k(const uint8_t* w, size_t wrb, const uint8_t* x, si
           iacc[c] = _mm256_add_epi32(iacc[c], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, a1), s_hi));
         }
       }
-      const uint16_t dh = kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->d : reinterpret_cast<const BlockQ4_K*>(blk)->d;
-      const uint16_t mh = kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->dmin : reinterpret_cast<const BlockQ4_K*>(blk)->dmin;
+      const uint16_t dh =
+          kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->d : reinterpret_cast<const BlockQ4_K*>(blk)->d;
+      const uint16_t mh = kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->dmin
+                                : reinterpret_cast<const BlockQ4_K*>(blk)->dmin;
       const float d = half_to_float(dh), dmin = half_to_float(mh);
       CORRAL_GEMV_UNROLL
       for (int c = 0; c < C; ++c) {
         acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(iacc[c]), _mm256_set1_ps(d * xa[c]->d), acc[r][c]);
-        accm[r][c] = _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(mn16, bsum8[c])), _mm_set1_ps(dmin * xa[c]->d), accm[r][c]);
+        accm[r][c] = _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(mn16, bsum8[c])),
+                                  _mm_set1_ps(dmin * xa[c]->d), accm[r][c]);
       }
     }
   }
@@ -110,7 +120,8 @@ CORRAL_GEMV_FN __m256i pick_pair16(int t) {
 
 // Q6_K: 16 sub-blocks of 16 with int8 scales, levels 0..63 minus 32.
 template <int R, int C>
-CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nsb, float* out, size_t ldc) {
+CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nsb,
+                             float* out, size_t ldc) {
   __m256 acc[R][C];
   CORRAL_GEMV_UNROLL
   for (int r = 0; r < R; ++r) {
@@ -139,7 +150,8 @@ CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const uint8_t* x, siz
       }
       CORRAL_GEMV_UNROLL
       for (int h = 0; h < 2; ++h) {
-        const __m256i sv = _mm256_broadcastsi128_si256(h ? _mm256_extracti128_si256(sc16, 1) : _mm256_castsi256_si128(sc16));
+        const __m256i sv =
+            _mm256_broadcastsi128_si256(h ? _mm256_extracti128_si256(sc16, 1) : _mm256_castsi256_si128(sc16));
         const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk->qh + 32 * h));
         const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk->ql + 64 * h));
         const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk->ql + 64 * h + 32));
@@ -147,14 +159,16 @@ CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const uint8_t* x, siz
             _mm256_or_si256(_mm256_and_si256(l0, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45)),
             _mm256_or_si256(_mm256_and_si256(l1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45)),
             _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4), _mm256_and_si256(qh, bits45)),
-            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45)),
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4),
+                            _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45)),
         };
         CORRAL_GEMV_UNROLL
         for (int t = 0; t < 4; ++t) {
           const __m256i s = _mm256_shuffle_epi8(sv, pick_pair16(t));
           CORRAL_GEMV_UNROLL
           for (int c = 0; c < C; ++c) {
-            const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa[c]->qs + 128 * h + 32 * t));
+            const __m256i a =
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa[c]->qs + 128 * h + 32 * t));
             iacc[c] = _mm256_add_epi32(iacc[c], _mm256_madd_epi16(_mm256_maddubs_epi16(q[t], a), s));
           }
         }
@@ -176,7 +190,8 @@ CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const uint8_t* x, siz
 // Q2_K (kThree = false: 2-bit levels, 4-bit scales and mins) and Q3_K (3-bit levels = 2 low bits +
 // the hmask bit, signed 6-bit scales, offset 4): 16 sub-blocks of 16.
 template <bool kThree, int R, int C>
-CORRAL_GEMV_FN void rows_q23k(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nsb, float* out, size_t ldc) {
+CORRAL_GEMV_FN void rows_q23k(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nsb,
+                              float* out, size_t ldc) {
   constexpr int64_t kBytes = kThree ? sizeof(BlockQ3_K) : sizeof(BlockQ2_K);
   __m256 acc[R][C], accm[R][C];
   CORRAL_GEMV_UNROLL
@@ -207,14 +222,16 @@ CORRAL_GEMV_FN void rows_q23k(const uint8_t* w, size_t wrb, const uint8_t* x, si
         const uint32_t s1 = (a1 & 0x0f0f0f0fu) | (((a2 >> 2) & 0x03030303u) << 4);
         const uint32_t s2 = ((a0 >> 4) & 0x0f0f0f0fu) | (((a2 >> 4) & 0x03030303u) << 4);
         const uint32_t s3 = ((a1 >> 4) & 0x0f0f0f0fu) | (((a2 >> 6) & 0x03030303u) << 4);
-        sc16 = _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_set_epi32(static_cast<int>(s3), static_cast<int>(s2),
-                                                                   static_cast<int>(s1), static_cast<int>(s0))),
-                                _mm256_set1_epi16(32));
+        sc16 =
+            _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_set_epi32(static_cast<int>(s3), static_cast<int>(s2),
+                                                                static_cast<int>(s1), static_cast<int>(s0))),
+                             _mm256_set1_epi16(32));
         // The offset 4: -4 * sum_j scale_j * bsums_j, per lane.
         CORRAL_GEMV_UNROLL
         for (int c = 0; c < C; ++c) {
           const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa[c]->bsums));
-          iacc[c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 2));
+          iacc[c] =
+              _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 2));
         }
         hm = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b3->hmask));
         qs = b3->qs;
@@ -231,12 +248,14 @@ CORRAL_GEMV_FN void rows_q23k(const uint8_t* w, size_t wrb, const uint8_t* x, si
         for (int c = 0; c < C; ++c) {
           const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa[c]->bsums));
           iacc[c] = _mm256_setzero_si256();
-          accm[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(m16, bs)), _mm256_set1_ps(dmin * xa[c]->d), accm[r][c]);
+          accm[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(m16, bs)),
+                                       _mm256_set1_ps(dmin * xa[c]->d), accm[r][c]);
         }
       }
       CORRAL_GEMV_UNROLL
       for (int h = 0; h < 2; ++h) {
-        const __m256i sv = _mm256_broadcastsi128_si256(h ? _mm256_extracti128_si256(sc16, 1) : _mm256_castsi256_si128(sc16));
+        const __m256i sv =
+            _mm256_broadcastsi128_si256(h ? _mm256_extracti128_si256(sc16, 1) : _mm256_castsi256_si128(sc16));
         const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * h));
         CORRAL_GEMV_UNROLL
         for (int t = 0; t < 4; ++t) {
@@ -245,7 +264,8 @@ CORRAL_GEMV_FN void rows_q23k(const uint8_t* w, size_t wrb, const uint8_t* x, si
           const __m256i s = _mm256_shuffle_epi8(sv, pick_pair16(t));
           CORRAL_GEMV_UNROLL
           for (int c = 0; c < C; ++c) {
-            const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa[c]->qs + 128 * h + 32 * t));
+            const __m256i a =
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa[c]->qs + 128 * h + 32 * t));
             iacc[c] = _mm256_add_epi32(iacc[c], _mm256_madd_epi16(_mm256_maddubs_epi16(q, a), s));
           }
         }
