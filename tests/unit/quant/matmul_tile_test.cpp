@@ -240,6 +240,28 @@ TEST_P(MatmulTile, BatchedRowsEqualSingleRows) {
   }
 }
 
+// Output bits do not depend on how the weight rows are split into tiles (threads, work items):
+// the fused path groups a tile's rows into sequential streams whose grouping changes with the
+// tile, and every row must still get the bits of the whole-matrix tile.
+TEST_P(MatmulTile, RowSplitDoesNotChangeBits) {
+  const auto [type, isa] = GetParam();
+  const int64_t bs = dtype_traits(type).block_size;
+  const int64_t k = bs == 1 ? 77 : 5 * bs;
+  constexpr int64_t m = 53;
+  for (int64_t n : {1, 2, 3}) {
+    const Problem p = make_problem(type, {m, n, k}, 500 + static_cast<uint32_t>(n));
+    const std::vector<uint8_t> xq = pack_all(isa, p);
+    const size_t xr = activation_row_bytes(type, k);
+    std::vector<float> whole(m * n), split(m * n, -1.0f);
+    matmul_tile(isa, type, k, p.w.data(), p.w_row, xq.data(), xr, whole.data(), m, 0, m, 0, n);
+    const int64_t cuts[] = {0, 1, 4, 11, 12, 29, 40, 53};
+    for (size_t c = 0; c + 1 < std::size(cuts); ++c) {
+      matmul_tile(isa, type, k, p.w.data(), p.w_row, xq.data(), xr, split.data(), m, cuts[c], cuts[c + 1], 0, n);
+    }
+    for (size_t i = 0; i < whole.size(); ++i)
+      ASSERT_EQ(whole[i], split[i]) << "n=" << n << " column " << i / m << " row " << i % m;
+  }
+}
 std::vector<Param> all_params() {
   std::vector<Param> out;
   for (DType t :

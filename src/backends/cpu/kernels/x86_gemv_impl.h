@@ -1,7 +1,8 @@
 // Private, x86 only: fused matrix-vector kernels for a few activation rows (decode, and small
 // batches of sequences decoding together). Integer dot products straight from the packed weight
-// blocks in registers: no decoded weight buffer, K-quant scales unpacked once per super-block,
-// software prefetch of the next pass. Each pass takes R weight rows x C activation rows (C <= 4):
+// blocks in registers: no decoded weight buffer, K-quant scales unpacked once per super-block, no
+// software prefetch (each thread reads R long sequential streams, which the hardware prefetchers
+// follow better than any hint). Each pass takes R weight rows x C activation rows (C <= 4):
 // a weight block is loaded and unpacked once for all C rows, and per output the arithmetic and
 // its order do not depend on R or C (a batch gets the bits of each sequence alone). Dtypes:
 // Q4_0/Q4_1/Q5_0/Q5_1/Q8_0, Q2_K..Q6_K (up to kGemvMaxCols activation rows), F16, BF16, F32
@@ -38,11 +39,14 @@ constexpr int64_t max_cols(DType t) {
   return is_float(t) ? 3 : kGemvMaxCols;
 }
 
-// Weight rows per pass with C activation rows: Q8_0 and the K-quants stream one row at a time
-// (a single sequential read per thread); the 4/5-bit 32-element formats take four rows with one
-// activation row and two with more, sharing the per-block activation work (sums for the offset).
+// Weight rows per pass with C activation rows. A pass takes one row from each of R sequential
+// streams (pass_rows), so R only trades registers against shared per-block activation work:
+// the 4/5-bit 32-element formats take four rows with one activation row and two with more; Q8_0
+// and the K-quants two with one activation row and one with more (their wider blocks run out of
+// registers beyond that; Q4_K hot in L2 at 1 thread: 19 GB/s with one row, 25 with two, 22 with
+// four).
 template <DType T, int C>
-constexpr int kPassRows = (T == DType::kQ8_0 || is_kquant(T)) ? 1
+constexpr int kPassRows = (T == DType::kQ8_0 || is_kquant(T)) ? (C == 1 ? 2 : 1)
                           : C == 1                            ? 4
                                                               : 2;
 
@@ -51,26 +55,6 @@ CORRAL_GEMV_FN float hsum8(__m256 v) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
-}
-
-// Weight rows are streamed from DRAM in passes of R short rows, a pattern the hardware
-// prefetchers follow poorly: each pass asks for the same bytes of a later pass's rows, at least
-// ~2 KB ahead (one pass of 1 KB rows may come too late once the kernel is fast: on a loaded
-// Zen 4, Q4_K at 2 threads went from ~0.7 to ~0.8 of the read probe, best calls, noisy).
-// One-row passes (Q8_0, the K-quants) read one sequential stream, which the hardware prefetcher
-// follows by itself: a software prefetch there only costs issue slots (Q4_K at 2 threads, quiet
-// Zen 4: 0.76 of the read probe with it, 0.87 without; Q4_0's 4-row passes fall from 0.45 to 0.29
-// without theirs).
-template <int R>
-inline void prefetch_next_pass(const uint8_t* p, size_t wrb) {
-  if constexpr (R > 1) {
-    const size_t pass = R * wrb;
-    const size_t ahead = pass < 1024 ? 3 * pass : pass < 2048 ? 2 * pass : pass;
-    _mm_prefetch(reinterpret_cast<const char*>(p + ahead), _MM_HINT_T0);
-  } else {
-    (void)p;
-    (void)wrb;
-  }
 }
 
 // acc + sums of four u8 x s8 products per 32-bit lane.
@@ -143,7 +127,7 @@ constexpr int64_t kBlockBytes32 = T == DType::kQ4_0   ? sizeof(BlockQ4_0)
 // wrb bytes apart) and C packed Q8_0 activation rows (xrb bytes apart), nb blocks each.
 template <DType T, int R, int C>
 CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nb, float* out,
-                           size_t ldc) {
+                           size_t ldc, size_t os) {
   constexpr bool kMin = T == DType::kQ4_1 || T == DType::kQ5_1;
   constexpr int kShift = T == DType::kQ4_0 ? 3 : 4;  // offset 8 or 16
   __m256 acc[R][C];
@@ -187,7 +171,6 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
     }
     CORRAL_GEMV_UNROLL
     for (int r = 0; r < R; ++r) {
-      if (b % 2 == 0) prefetch_next_pass<R>(w + r * wrb + b * kBlockBytes32<T>, wrb);
       __m128 dm;
       const __m256i u = levels32<T>(w + r * wrb, b, &dm);
       const __m256 dw = _mm256_broadcastss_ps(dm);
@@ -210,13 +193,13 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
   CORRAL_GEMV_UNROLL
   for (int r = 0; r < R; ++r) {
     CORRAL_GEMV_UNROLL
-    for (int c = 0; c < C; ++c) out[c * ldc + r] = hsum8(acc[r][c]) + accm[r][c];
+    for (int c = 0; c < C; ++c) out[c * ldc + r * os] = hsum8(acc[r][c]) + accm[r][c];
   }
 }
 
 template <int R, int C>
 CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nb,
-                              float* out, size_t ldc) {
+                              float* out, size_t ldc, size_t os) {
   __m256 acc[R][C];
   CORRAL_GEMV_UNROLL
   for (int r = 0; r < R; ++r) {
@@ -237,7 +220,6 @@ CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const uint8_t* x, si
     CORRAL_GEMV_UNROLL
     for (int r = 0; r < R; ++r) {
       const auto* blk = reinterpret_cast<const BlockQ8_0*>(w + r * wrb) + b;
-      prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(blk), wrb);
       const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk->qs));
       const __m256i qa = _mm256_sign_epi8(q, q);
       const __m256 dw = scale_of(reinterpret_cast<const uint8_t*>(blk));
@@ -252,7 +234,7 @@ CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const uint8_t* x, si
   CORRAL_GEMV_UNROLL
   for (int r = 0; r < R; ++r) {
     CORRAL_GEMV_UNROLL
-    for (int c = 0; c < C; ++c) out[c * ldc + r] = hsum8(acc[r][c]);
+    for (int c = 0; c < C; ++c) out[c * ldc + r * os] = hsum8(acc[r][c]);
   }
 }
 
@@ -306,9 +288,6 @@ inline void rows_float(const uint8_t* w, size_t wrb, const typename X::T* x, int
     CORRAL_GEMV_UNROLL
     for (int r = 0; r < R; ++r) {
       const WT* h = reinterpret_cast<const WT*>(w + r * wrb) + e;
-      // One prefetch per 64-byte line of weights.
-      if ((e * static_cast<int64_t>(sizeof(WT))) % 64 == 0)
-        prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(h), wrb);
       acc0[r] = _mm256_fmadd_ps(W::load8(h), x0, acc0[r]);
       acc1[r] = _mm256_fmadd_ps(W::load8(h + 8), x1, acc1[r]);
     }
@@ -322,37 +301,42 @@ inline void rows_float(const uint8_t* w, size_t wrb, const typename X::T* x, int
   }
 }
 
-// One pass: weight rows [i, i + R) against every activation row of the tile, C at a time.
+// One pass: weight rows i, i + q, ..., i + (R - 1) q against every activation row of the tile,
+// C at a time.
 template <DType T, int R, typename Fn>
-inline void pass_cols(const TileArgs& a, int64_t i, Fn& fn) {
+inline void pass_cols(const TileArgs& a, int64_t i, int64_t q, Fn& fn) {
   const uint8_t* w = a.w + i * a.w_row_bytes;
+  const size_t ws = static_cast<size_t>(q) * a.w_row_bytes, os = static_cast<size_t>(q);
   for (int64_t j = a.j0; j < a.j1; j += kMaxC<T>) {
     const uint8_t* x = a.xq + j * a.xq_row_bytes;
     float* out = a.c + j * a.ldc + i;
     switch (std::min<int64_t>(kMaxC<T>, a.j1 - j)) {
       case 4:
-        if constexpr (kMaxC<T> >= 4) fn.template operator()<R, 4>(w, x, out);
+        if constexpr (kMaxC<T> >= 4) fn.template operator()<R, 4>(w, ws, x, out, os);
         break;
       case 3:
-        if constexpr (kMaxC<T> >= 3) fn.template operator()<R, 3>(w, x, out);
+        if constexpr (kMaxC<T> >= 3) fn.template operator()<R, 3>(w, ws, x, out, os);
         break;
       case 2:
-        if constexpr (kMaxC<T> >= 2) fn.template operator()<R, 2>(w, x, out);
+        if constexpr (kMaxC<T> >= 2) fn.template operator()<R, 2>(w, ws, x, out, os);
         break;
       default:
-        fn.template operator()<R, 1>(w, x, out);
+        fn.template operator()<R, 1>(w, ws, x, out, os);
         break;
     }
   }
 }
 
-// The tile's weight rows in passes of R (the rest one by one).
+// The tile's n weight rows as R sequential streams of q = n / R rows each: pass p takes row p of
+// every stream, so each stream reads contiguous memory, a pattern the hardware prefetchers follow
+// (R adjacent short rows per pass read R interleaved pieces of one region and stream poorly). The
+// n % R rows left run one by one.
 template <DType T, int R, typename Fn>
 inline void pass_rows(const TileArgs& a, Fn& fn) {
-  int64_t i = a.i0;
-  for (; i + R <= a.i1; i += R) pass_cols<T, R>(a, i, fn);
+  const int64_t q = (a.i1 - a.i0) / R;
+  for (int64_t p = 0; p < q; ++p) pass_cols<T, R>(a, a.i0 + p, q, fn);
   if constexpr (R > 1) {
-    for (; i < a.i1; ++i) pass_cols<T, 1>(a, i, fn);
+    for (int64_t i = a.i0 + R * q; i < a.i1; ++i) pass_cols<T, 1>(a, i, 1, fn);
   }
 }
 
@@ -379,73 +363,73 @@ inline void for_tile(const TileArgs& a, Fn&& fn) {
 // the tile to the caller.
 inline bool run(DType t, const TileArgs& a) {
   if (a.j1 - a.j0 > max_cols(t)) return false;
-  const size_t wrb = a.w_row_bytes, xrb = a.xq_row_bytes;
+  const size_t xrb = a.xq_row_bytes;
   const size_t ldc = a.ldc;
   const int64_t nb = a.k / 32, nsb = a.k / 256;
   switch (t) {
     case DType::kQ4_0:
-      for_tile<DType::kQ4_0>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows32<DType::kQ4_0, R, C>(w, wrb, x, xrb, nb, o, ldc);
+      for_tile<DType::kQ4_0>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows32<DType::kQ4_0, R, C>(w, ws, x, xrb, nb, o, ldc, os);
       });
       return true;
     case DType::kQ4_1:
-      for_tile<DType::kQ4_1>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows32<DType::kQ4_1, R, C>(w, wrb, x, xrb, nb, o, ldc);
+      for_tile<DType::kQ4_1>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows32<DType::kQ4_1, R, C>(w, ws, x, xrb, nb, o, ldc, os);
       });
       return true;
     case DType::kQ5_0:
-      for_tile<DType::kQ5_0>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows32<DType::kQ5_0, R, C>(w, wrb, x, xrb, nb, o, ldc);
+      for_tile<DType::kQ5_0>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows32<DType::kQ5_0, R, C>(w, ws, x, xrb, nb, o, ldc, os);
       });
       return true;
     case DType::kQ5_1:
-      for_tile<DType::kQ5_1>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows32<DType::kQ5_1, R, C>(w, wrb, x, xrb, nb, o, ldc);
+      for_tile<DType::kQ5_1>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows32<DType::kQ5_1, R, C>(w, ws, x, xrb, nb, o, ldc, os);
       });
       return true;
     case DType::kQ8_0:
-      for_tile<DType::kQ8_0>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_q8_0<R, C>(w, wrb, x, xrb, nb, o, ldc);
+      for_tile<DType::kQ8_0>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows_q8_0<R, C>(w, ws, x, xrb, nb, o, ldc, os);
       });
       return true;
     case DType::kQ4_K:
-      for_tile<DType::kQ4_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_q45k<false, R, C>(w, wrb, x, xrb, nsb, o, ldc);
+      for_tile<DType::kQ4_K>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows_q45k<false, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
       });
       return true;
     case DType::kQ5_K:
-      for_tile<DType::kQ5_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_q45k<true, R, C>(w, wrb, x, xrb, nsb, o, ldc);
+      for_tile<DType::kQ5_K>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows_q45k<true, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
       });
       return true;
     case DType::kQ6_K:
-      for_tile<DType::kQ6_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_q6k<R, C>(w, wrb, x, xrb, nsb, o, ldc);
+      for_tile<DType::kQ6_K>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows_q6k<R, C>(w, ws, x, xrb, nsb, o, ldc, os);
       });
       return true;
     case DType::kQ2_K:
-      for_tile<DType::kQ2_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_q23k<false, R, C>(w, wrb, x, xrb, nsb, o, ldc);
+      for_tile<DType::kQ2_K>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows_q23k<false, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
       });
       return true;
     case DType::kQ3_K:
-      for_tile<DType::kQ3_K>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_q23k<true, R, C>(w, wrb, x, xrb, nsb, o, ldc);
+      for_tile<DType::kQ3_K>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows_q23k<true, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
       });
       return true;
     case DType::kF32:
-      for_tile<DType::kF32>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_float<LoadF32, LoadF32, R>(w, wrb, reinterpret_cast<const float*>(x), a.k, o, 1);
+      for_tile<DType::kF32>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows_float<LoadF32, LoadF32, R>(w, ws, reinterpret_cast<const float*>(x), a.k, o, os);
       });
       return true;
     case DType::kBF16:
-      for_tile<DType::kBF16>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_float<LoadBF16, LoadBF16, R>(w, wrb, reinterpret_cast<const uint16_t*>(x), a.k, o, 1);
+      for_tile<DType::kBF16>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows_float<LoadBF16, LoadBF16, R>(w, ws, reinterpret_cast<const uint16_t*>(x), a.k, o, os);
       });
       return true;
     case DType::kF16:
-      for_tile<DType::kF16>(a, [&]<int R, int C>(const uint8_t* w, const uint8_t* x, float* o) {
-        rows_float<LoadF16, LoadF32, R>(w, wrb, reinterpret_cast<const float*>(x), a.k, o, 1);
+      for_tile<DType::kF16>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+        rows_float<LoadF16, LoadF32, R>(w, ws, reinterpret_cast<const float*>(x), a.k, o, os);
       });
       return true;
     default:

@@ -18,7 +18,7 @@ CORRAL_GEMV_FN void q8k_rows(const uint8_t* x, size_t xrb, int64_t sb, const Blo
 // Q4_K / Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins.
 template <bool kFive, int R, int C>
 CORRAL_GEMV_FN void rows_q45k(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nsb,
-                              float* out, size_t ldc) {
+                              float* out, size_t ldc, size_t os) {
   constexpr int64_t kBytes = kFive ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
   __m256 acc[R][C];
   __m128 accm[R][C];
@@ -48,8 +48,6 @@ CORRAL_GEMV_FN void rows_q45k(const uint8_t* w, size_t wrb, const uint8_t* x, si
                                     : reinterpret_cast<const BlockQ4_K*>(blk)->scales;
       const uint8_t* qs =
           kFive ? reinterpret_cast<const BlockQ5_K*>(blk)->qs : reinterpret_cast<const BlockQ4_K*>(blk)->qs;
-      CORRAL_GEMV_UNROLL
-      for (int64_t off = 0; off < kBytes; off += 64) prefetch_next_pass<R>(blk + off, wrb);
       uint32_t s0, s1, s2;
       std::memcpy(&s0, scales, 4);
       std::memcpy(&s1, scales + 4, 4);
@@ -107,7 +105,7 @@ CORRAL_GEMV_FN void rows_q45k(const uint8_t* w, size_t wrb, const uint8_t* x, si
       __m128 m = accm[r][c];
       m = _mm_add_ps(m, _mm_movehl_ps(m, m));
       m = _mm_add_ss(m, _mm_movehdup_ps(m));
-      out[c * ldc + r] = hsum8(acc[r][c]) - _mm_cvtss_f32(m);
+      out[c * ldc + r * os] = hsum8(acc[r][c]) - _mm_cvtss_f32(m);
     }
   }
 }
@@ -121,7 +119,7 @@ CORRAL_GEMV_FN __m256i pick_pair16(int t) {
 // Q6_K: 16 sub-blocks of 16 with int8 scales, levels 0..63 minus 32.
 template <int R, int C>
 CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nsb,
-                             float* out, size_t ldc) {
+                             float* out, size_t ldc, size_t os) {
   __m256 acc[R][C];
   CORRAL_GEMV_UNROLL
   for (int r = 0; r < R; ++r) {
@@ -135,10 +133,6 @@ CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const uint8_t* x, siz
     CORRAL_GEMV_UNROLL
     for (int r = 0; r < R; ++r) {
       const auto* blk = reinterpret_cast<const BlockQ6_K*>(w + r * wrb) + sb;
-      CORRAL_GEMV_UNROLL
-      for (int64_t off = 0; off < static_cast<int64_t>(sizeof(BlockQ6_K)); off += 64) {
-        prefetch_next_pass<R>(reinterpret_cast<const uint8_t*>(blk) + off, wrb);
-      }
       const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk->scales));
       const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
       // The -32 offset: -32 * sum_j scale_j * bsums_j, per lane.
@@ -183,7 +177,7 @@ CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const uint8_t* x, siz
   CORRAL_GEMV_UNROLL
   for (int r = 0; r < R; ++r) {
     CORRAL_GEMV_UNROLL
-    for (int c = 0; c < C; ++c) out[c * ldc + r] = hsum8(acc[r][c]);
+    for (int c = 0; c < C; ++c) out[c * ldc + r * os] = hsum8(acc[r][c]);
   }
 }
 
@@ -191,7 +185,7 @@ CORRAL_GEMV_FN void rows_q6k(const uint8_t* w, size_t wrb, const uint8_t* x, siz
 // the hmask bit, signed 6-bit scales, offset 4): 16 sub-blocks of 16.
 template <bool kThree, int R, int C>
 CORRAL_GEMV_FN void rows_q23k(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nsb,
-                              float* out, size_t ldc) {
+                              float* out, size_t ldc, size_t os) {
   constexpr int64_t kBytes = kThree ? sizeof(BlockQ3_K) : sizeof(BlockQ2_K);
   __m256 acc[R][C], accm[R][C];
   CORRAL_GEMV_UNROLL
@@ -206,8 +200,6 @@ CORRAL_GEMV_FN void rows_q23k(const uint8_t* w, size_t wrb, const uint8_t* x, si
     CORRAL_GEMV_UNROLL
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = w + r * wrb + sb * kBytes;
-      CORRAL_GEMV_UNROLL
-      for (int64_t off = 0; off < kBytes; off += 64) prefetch_next_pass<R>(blk + off, wrb);
       __m256i sc16, iacc[C];
       [[maybe_unused]] __m256i hm;
       const uint8_t* qs;
@@ -279,6 +271,6 @@ CORRAL_GEMV_FN void rows_q23k(const uint8_t* w, size_t wrb, const uint8_t* x, si
   CORRAL_GEMV_UNROLL
   for (int r = 0; r < R; ++r) {
     CORRAL_GEMV_UNROLL
-    for (int c = 0; c < C; ++c) out[c * ldc + r] = hsum8(acc[r][c]) - hsum8(accm[r][c]);
+    for (int c = 0; c < C; ++c) out[c * ldc + r * os] = hsum8(acc[r][c]) - hsum8(accm[r][c]);
   }
 }
