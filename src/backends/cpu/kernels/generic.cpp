@@ -11,6 +11,19 @@
 #include "util/check.h"
 #include "util/half.h"
 
+namespace corral::cpu {
+
+const float* half_to_float_table() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t(65536);
+    for (uint32_t h = 0; h < 65536; ++h) t[h] = fp16_to_f32(static_cast<uint16_t>(h));
+    return t;
+  }();
+  return table.data();
+}
+
+}  // namespace corral::cpu
+
 namespace corral::cpu::generic {
 
 namespace {

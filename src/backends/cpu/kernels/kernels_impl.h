@@ -25,6 +25,12 @@ struct TileArgs {
   int64_t i0, i1, j0, j1;
 };
 
+// Every IEEE half converted to float (65536 entries, exactly what vcvtph2ps gives for non-NaN
+// values), built on first use. The row kernels broadcast a block's scale straight from it: a
+// broadcast from memory is a plain load, where vcvtph2ps + vbroadcastss cost two vector ops per
+// block and row in kernels that are limited by vector ops.
+const float* half_to_float_table();
+
 namespace generic {
 void pack_activations(DType weight, const float* x, int64_t k, void* out);
 void matmul_tile(DType weight, const TileArgs& a);

@@ -79,42 +79,35 @@ CORRAL_GEMV_FN __m256i nibbles32(const uint8_t* qs) {
 // non-saturating vpdpbusd; vpmaddubsw would saturate its int16 pair sums).
 constexpr bool kQ4_0HighInPlace = CORRAL_GEMV_VNNI;
 
-// Unsigned levels (offset not yet subtracted; Q4_0 with VNNI: high half x 16) of block b of a 32-element row;
-// *dm gets the block's first 8 halves as floats: lane 0 the scale d, lane 1 the min m of Q4_1/Q5_1 (every
-// block is at least 16 bytes, so the load stays inside it).
+// Unsigned levels (offset not yet subtracted; Q4_0 with VNNI: high half x 16) of block b of a
+// 32-element row.
 template <DType T>
-CORRAL_GEMV_FN __m256i levels32(const uint8_t* row, int64_t b, __m128* dm) {
+CORRAL_GEMV_FN __m256i levels32(const uint8_t* row, int64_t b) {
   if constexpr (T == DType::kQ4_0 && kQ4_0HighInPlace) {
     // Low nibbles, then the high nibbles left in place (16 x level): one mask, no shift; the
     // caller scales lanes 4..7 by 1/16.
     const auto* x = reinterpret_cast<const BlockQ4_0*>(row) + b;
-    *dm = _mm_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
     const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x->qs)));
     return _mm256_and_si256(v, _mm256_set_m128i(_mm_set1_epi8(static_cast<char>(0xf0)), _mm_set1_epi8(0x0f)));
   } else if constexpr (T == DType::kQ4_0) {
-    const auto* x = reinterpret_cast<const BlockQ4_0*>(row) + b;
-    *dm = _mm_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
-    return nibbles32(x->qs);
+    return nibbles32((reinterpret_cast<const BlockQ4_0*>(row) + b)->qs);
   } else if constexpr (T == DType::kQ4_1) {
-    const auto* x = reinterpret_cast<const BlockQ4_1*>(row) + b;
-    *dm = _mm_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
-    return nibbles32(x->qs);
+    return nibbles32((reinterpret_cast<const BlockQ4_1*>(row) + b)->qs);
   } else if constexpr (T == DType::kQ5_0) {
     const auto* x = reinterpret_cast<const BlockQ5_0*>(row) + b;
-    *dm = _mm_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
     return _mm256_or_si256(nibbles32(x->qs), _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
   } else {
     static_assert(T == DType::kQ5_1);
     const auto* x = reinterpret_cast<const BlockQ5_1*>(row) + b;
-    *dm = _mm_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
     return _mm256_or_si256(nibbles32(x->qs), _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
   }
 }
 
-// The F16 scale at the start of a block, converted and broadcast (the block is >= 16 bytes:
-// one 16-byte load converts it with the 7 halves after it, lane 0 is broadcast).
-CORRAL_GEMV_FN __m256 scale_of(const uint8_t* blk) {
-  return _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk))));
+// Half number i at p (a block's d, or m after it) as a float, from half_to_float_table().
+CORRAL_GEMV_FN float half_at(const float* tab, const void* p, int i = 0) {
+  uint16_t h;
+  std::memcpy(&h, static_cast<const uint8_t*>(p) + 2 * i, 2);
+  return tab[h];
 }
 
 template <DType T>
@@ -144,6 +137,7 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
   CORRAL_GEMV_UNROLL
   for (int c = 0; c < C; ++c) xr[c] = reinterpret_cast<const BlockQ8_0*>(x + c * xrb);
   const __m256i ones8 = _mm256_set1_epi8(1);
+  const float* tab = half_to_float_table();
   for (int64_t b = 0; b < nb; ++b) {
     __m256i a[C];
     __m256 da[C];
@@ -152,7 +146,7 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
     CORRAL_GEMV_UNROLL
     for (int c = 0; c < C; ++c) {
       a[c] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[c][b].qs));
-      da[c] = scale_of(reinterpret_cast<const uint8_t*>(xr[c] + b));
+      da[c] = _mm256_set1_ps(half_at(tab, xr[c] + b));
       if constexpr (T == DType::kQ4_0 && kQ4_0HighInPlace) {
         // Lanes 4..7 hold 16 x (high level - 8) * a: their scale is da / 16 (exact), their offset
         // correction 16 * 8 * sum(a).
@@ -162,7 +156,7 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
         corr[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
                                    _mm256_sllv_epi32(asum, _mm256_set_epi32(7, 7, 7, 7, 3, 3, 3, 3)));
       } else if constexpr (kMin) {
-        fsum[c] = half_to_float(reinterpret_cast<const uint16_t*>(xr[c] + nb)[b]);  // F16 block sums
+        fsum[c] = tab[reinterpret_cast<const uint16_t*>(xr[c] + nb)[b]];  // F16 block sums
       } else {
         // Per-lane sums of four activations: the offset correction of every row.
         const __m256i asum = dot_u8s8(_mm256_setzero_si256(), ones8, a[c]);
@@ -171,10 +165,10 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
     }
     CORRAL_GEMV_UNROLL
     for (int r = 0; r < R; ++r) {
-      __m128 dm;
-      const __m256i u = levels32<T>(w + r * wrb, b, &dm);
-      const __m256 dw = _mm256_broadcastss_ps(dm);
-      [[maybe_unused]] const float m = _mm_cvtss_f32(_mm_movehdup_ps(dm));
+      const uint8_t* blk = w + r * wrb + b * kBlockBytes32<T>;
+      const __m256i u = levels32<T>(w + r * wrb, b);
+      const __m256 dw = _mm256_set1_ps(half_at(tab, blk));
+      [[maybe_unused]] const float m = kMin ? half_at(tab, blk, 1) : 0.0f;
       CORRAL_GEMV_UNROLL
       for (int c = 0; c < C; ++c) {
         // d * da rounded once, as a scalar product would be (Q4_0 lanes 4..7: d * da / 16).
@@ -209,20 +203,21 @@ CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const uint8_t* x, si
   const BlockQ8_0* xr[C];
   CORRAL_GEMV_UNROLL
   for (int c = 0; c < C; ++c) xr[c] = reinterpret_cast<const BlockQ8_0*>(x + c * xrb);
+  const float* tab = half_to_float_table();
   for (int64_t b = 0; b < nb; ++b) {
     __m256i a[C];
     __m256 da[C];
     CORRAL_GEMV_UNROLL
     for (int c = 0; c < C; ++c) {
       a[c] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[c][b].qs));
-      da[c] = scale_of(reinterpret_cast<const uint8_t*>(xr[c] + b));
+      da[c] = _mm256_set1_ps(half_at(tab, xr[c] + b));
     }
     CORRAL_GEMV_UNROLL
     for (int r = 0; r < R; ++r) {
       const auto* blk = reinterpret_cast<const BlockQ8_0*>(w + r * wrb) + b;
       const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk->qs));
       const __m256i qa = _mm256_sign_epi8(q, q);
-      const __m256 dw = scale_of(reinterpret_cast<const uint8_t*>(blk));
+      const __m256 dw = _mm256_set1_ps(half_at(tab, blk));
       CORRAL_GEMV_UNROLL
       for (int c = 0; c < C; ++c) {
         // |q| * (a with q's sign): an unsigned x signed product with the same value as q * a.
