@@ -116,13 +116,39 @@ constexpr int64_t kBlockBytes32 = T == DType::kQ4_0   ? sizeof(BlockQ4_0)
                                   : T == DType::kQ5_0 ? sizeof(BlockQ5_0)
                                                       : sizeof(BlockQ5_1);
 
-// out[c * ldc + r] = dot(weight row r, activation row c) for R rows of a 32-element format (rows
-// wrb bytes apart) and C packed Q8_0 activation rows (xrb bytes apart), nb blocks each.
+// What a Q4_0/Q5_0 row kernel needs of one activation block besides its levels, the same for every
+// weight row: the offset correction (minus offset x per-lane sums of four activations, the
+// products' lanes) and the activation scale per lane. Computed once per tile (act_sides), where
+// computing it per pass cost a sixth of the kernel's vector ops.
+struct ActSide {
+  __m256i corr;
+  __m256 da;
+};
+
+template <DType T>
+CORRAL_GEMV_FN ActSide act_side(const BlockQ8_0& blk, const float* tab) {
+  const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs));
+  const __m256i asum = dot_u8s8(_mm256_setzero_si256(), _mm256_set1_epi8(1), a);
+  const __m256 da = _mm256_set1_ps(half_at(tab, &blk));
+  if constexpr (T == DType::kQ4_0 && kQ4_0HighInPlace) {
+    // Lanes 4..7 hold 16 x (high level - 8) * a: their scale is da / 16 (exact), their offset
+    // correction 16 * 8 * sum(a).
+    return {_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_sllv_epi32(asum, _mm256_set_epi32(7, 7, 7, 7, 3, 3, 3, 3))),
+            _mm256_mul_ps(da, _mm256_set_ps(0.0625f, 0.0625f, 0.0625f, 0.0625f, 1.0f, 1.0f, 1.0f, 1.0f))};
+  } else {
+    constexpr int kShift = T == DType::kQ4_0 ? 3 : 4;  // offset 8 or 16
+    return {_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(asum, kShift)), da};
+  }
+}
+
+// out[c * ldc + r * os] = dot(weight row r, activation row c) for R rows of a 32-element format
+// (rows wrb bytes apart) and C packed Q8_0 activation rows (xrb bytes apart), nb blocks each; side
+// holds act_side of each activation row's blocks (nb apart) for Q4_0/Q5_0, nullptr otherwise. The
+// other row kernels take the same arguments but side.
 template <DType T, int R, int C>
 CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, int64_t nb, float* out,
-                           size_t ldc, size_t os) {
+                           size_t ldc, size_t os, const ActSide* side) {
   constexpr bool kMin = T == DType::kQ4_1 || T == DType::kQ5_1;
-  constexpr int kShift = T == DType::kQ4_0 ? 3 : 4;  // offset 8 or 16
   __m256 acc[R][C];
   float accm[R][C];  // min terms m * s, summed in block order
   CORRAL_GEMV_UNROLL
@@ -136,7 +162,6 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
   const BlockQ8_0* xr[C];
   CORRAL_GEMV_UNROLL
   for (int c = 0; c < C; ++c) xr[c] = reinterpret_cast<const BlockQ8_0*>(x + c * xrb);
-  const __m256i ones8 = _mm256_set1_epi8(1);
   const float* tab = half_to_float_table();
   for (int64_t b = 0; b < nb; ++b) {
     __m256i a[C];
@@ -146,21 +171,12 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
     CORRAL_GEMV_UNROLL
     for (int c = 0; c < C; ++c) {
       a[c] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[c][b].qs));
-      da[c] = _mm256_set1_ps(half_at(tab, xr[c] + b));
-      if constexpr (T == DType::kQ4_0 && kQ4_0HighInPlace) {
-        // Lanes 4..7 hold 16 x (high level - 8) * a: their scale is da / 16 (exact), their offset
-        // correction 16 * 8 * sum(a).
-        da[c] =
-            _mm256_mul_ps(da[c], _mm256_set_ps(0.0625f, 0.0625f, 0.0625f, 0.0625f, 1.0f, 1.0f, 1.0f, 1.0f));
-        const __m256i asum = dot_u8s8(_mm256_setzero_si256(), ones8, a[c]);
-        corr[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
-                                   _mm256_sllv_epi32(asum, _mm256_set_epi32(7, 7, 7, 7, 3, 3, 3, 3)));
-      } else if constexpr (kMin) {
+      if constexpr (kMin) {
+        da[c] = _mm256_set1_ps(half_at(tab, xr[c] + b));
         fsum[c] = tab[reinterpret_cast<const uint16_t*>(xr[c] + nb)[b]];  // F16 block sums
       } else {
-        // Per-lane sums of four activations: the offset correction of every row.
-        const __m256i asum = dot_u8s8(_mm256_setzero_si256(), ones8, a[c]);
-        corr[c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(asum, kShift));
+        da[c] = side[c * nb + b].da;
+        corr[c] = side[c * nb + b].corr;
       }
     }
     CORRAL_GEMV_UNROLL
@@ -354,6 +370,30 @@ inline void for_tile(const TileArgs& a, Fn&& fn) {
   }
 }
 
+// Q4_0 / Q5_0 tiles: the activation side of every (activation row, block) first, then the passes.
+template <DType T>
+inline void run_offset32(const TileArgs& a, int64_t nb) {
+  const float* tab = half_to_float_table();
+  const size_t need = static_cast<size_t>((a.j1 - a.j0) * nb);
+  constexpr size_t kOnStack = 256;  // 16 KB: 2048-element rows of up to 8 activation rows
+  ActSide on_stack[kOnStack];
+  std::vector<ActSide> on_heap;
+  ActSide* side = on_stack;
+  if (need > kOnStack) {
+    on_heap.resize(need);
+    side = on_heap.data();
+  }
+  for (int64_t j = a.j0; j < a.j1; ++j) {
+    const auto* xb = reinterpret_cast<const BlockQ8_0*>(a.xq + j * a.xq_row_bytes);
+    for (int64_t b = 0; b < nb; ++b) side[(j - a.j0) * nb + b] = act_side<T>(xb[b], tab);
+  }
+  const size_t xrb = a.xq_row_bytes;
+  for_tile<T>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+    const ActSide* s = side + (static_cast<int64_t>(static_cast<size_t>(x - a.xq) / xrb) - a.j0) * nb;
+    rows32<T, R, C>(w, ws, x, xrb, nb, o, a.ldc, os, s);
+  });
+}
+
 // The fused path for weight dtype t, if it has one for the tile's activation rows; false leaves
 // the tile to the caller.
 inline bool run(DType t, const TileArgs& a) {
@@ -363,23 +403,19 @@ inline bool run(DType t, const TileArgs& a) {
   const int64_t nb = a.k / 32, nsb = a.k / 256;
   switch (t) {
     case DType::kQ4_0:
-      for_tile<DType::kQ4_0>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows32<DType::kQ4_0, R, C>(w, ws, x, xrb, nb, o, ldc, os);
-      });
+      run_offset32<DType::kQ4_0>(a, nb);
       return true;
     case DType::kQ4_1:
       for_tile<DType::kQ4_1>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows32<DType::kQ4_1, R, C>(w, ws, x, xrb, nb, o, ldc, os);
+        rows32<DType::kQ4_1, R, C>(w, ws, x, xrb, nb, o, ldc, os, nullptr);
       });
       return true;
     case DType::kQ5_0:
-      for_tile<DType::kQ5_0>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows32<DType::kQ5_0, R, C>(w, ws, x, xrb, nb, o, ldc, os);
-      });
+      run_offset32<DType::kQ5_0>(a, nb);
       return true;
     case DType::kQ5_1:
       for_tile<DType::kQ5_1>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows32<DType::kQ5_1, R, C>(w, ws, x, xrb, nb, o, ldc, os);
+        rows32<DType::kQ5_1, R, C>(w, ws, x, xrb, nb, o, ldc, os, nullptr);
       });
       return true;
     case DType::kQ8_0:
