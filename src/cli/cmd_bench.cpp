@@ -28,6 +28,7 @@ struct BenchFlags {
   int threads = 0;
   int reps = 5;
   bool json = false;
+  bool mmap = false;
 };
 
 struct Summary {
@@ -84,6 +85,7 @@ int bench(Runtime& runtime, const BenchFlags& f) {
   ro.num_ctx = std::max(f.pp, f.tg);
   ro.batch_size = f.pp;
   ro.backend_options = backend_options_for(runtime, f.threads);
+  ro.use_mmap = f.mmap || runtime.env().use_mmap;
   Result<std::unique_ptr<Runner>> loaded = Runner::load(f.model, ro, runtime.backends());
   if (!loaded.ok()) return fail(loaded.status());
   Runner& r = **loaded;
@@ -158,6 +160,7 @@ Command add_bench_command(CLI::App& app) {
   sub->add_option("-t,--threads", f->threads, "CPU threads (default: CORRAL_NUM_THREADS or all cores)");
   sub->add_option("-r,--repetitions", f->reps, "Repetitions of each test")->capture_default_str();
   sub->add_flag("--json", f->json, "Print one JSON object");
+  sub->add_flag("--mmap", f->mmap, "Map the GGUF instead of reading it into memory (use_mmap)");
   return Command{sub, [f](Runtime& runtime) { return bench(runtime, *f); }};
 }
 

@@ -137,6 +137,7 @@ int run(Runtime& runtime, const RunFlags& f) {
   ro.batch_size = f.batch_size;
   ro.backend_options = backend_options_for(runtime, f.threads);
   ro.dump = dump_options_from_env(runtime.env());
+  ro.use_mmap = runtime.env().use_mmap;
   // The context: --num-ctx, else Ollama's default 4096 capped at the model's training context
   // (read before loading so the cache is sized once).
   ro.num_ctx = f.num_ctx > 0 ? f.num_ctx : 4096;

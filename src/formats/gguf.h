@@ -95,7 +95,7 @@ struct GgufTensorInfo {
 // caller's bytes for parse()), valid while the GgufFile lives. Thread-compatible.
 class GgufFile {
  public:
-  static Result<GgufFile> open(const std::string& path);
+  static Result<GgufFile> open(const std::string& path, MappedFile::Load load = MappedFile::Load::kMap);
   // Parses bytes the caller keeps alive (fuzzing, tests). No copy of tensor data.
   static Result<GgufFile> parse(std::span<const std::byte> bytes);
 

@@ -497,8 +497,8 @@ Result<GgufFile> GgufFile::parse(std::span<const std::byte> bytes) {
   return out;
 }
 
-Result<GgufFile> GgufFile::open(const std::string& path) {
-  Result<MappedFile> mapped = MappedFile::open(path);
+Result<GgufFile> GgufFile::open(const std::string& path, MappedFile::Load load) {
+  Result<MappedFile> mapped = MappedFile::open(path, load);
   if (!mapped.ok()) return mapped.status();
   Result<GgufFile> parsed = parse(mapped->bytes());
   if (!parsed.ok()) return parsed.status().with_context(path);

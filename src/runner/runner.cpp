@@ -36,7 +36,7 @@ Result<std::unique_ptr<Runner>> Runner::load(const std::string& path, const Runn
                                              const BackendRegistry& backends) {
   const Clock::time_point t0 = Clock::now();
   CORRAL_TRY(validate(options));
-  auto opened = GgufFile::open(path);
+  auto opened = GgufFile::open(path, options.use_mmap ? MappedFile::Load::kMap : MappedFile::Load::kCopy);
   if (!opened.ok()) return opened.status().with_context(path);
   auto file = std::make_unique<GgufFile>(std::move(opened).value());
   auto model = load_model(*file);

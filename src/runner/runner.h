@@ -37,6 +37,9 @@ struct RunnerOptions {
   std::string backend = "cpu";
   BackendOptions backend_options;  // threads / shared pool, ISA override
   DumpOptions dump;          // CORRAL_DEBUG_DUMP: every named tensor of every step as .npy
+  // Weights: false (the default) reads the GGUF once into private memory, true maps the file
+  // (faster load, pages shared with the page cache; see MappedFile::Load for the trade).
+  bool use_mmap = false;
 };
 
 class Runner {

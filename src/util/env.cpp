@@ -57,6 +57,9 @@ EnvConfig load_env_config() {
   read_int("CORRAL_MAX_QUEUE", &c.max_queue);
   read_int("CORRAL_NUM_PARALLEL", &c.num_parallel);
   if (const char* v = get("CORRAL_KEEP_ALIVE")) c.keep_alive = v;
+  int use_mmap = 0;
+  read_int("CORRAL_USE_MMAP", &use_mmap);
+  c.use_mmap = use_mmap != 0;
   return c;
 }
 

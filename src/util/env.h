@@ -24,6 +24,7 @@ struct EnvConfig {
   int max_queue = 512;                   // CORRAL_MAX_QUEUE
   int num_parallel = 1;                  // CORRAL_NUM_PARALLEL
   std::string keep_alive = "5m";         // CORRAL_KEEP_ALIVE
+  bool use_mmap = false;                 // CORRAL_USE_MMAP=1: map model files instead of reading them in
 };
 
 // Reads the process environment. Unparsable values fall back to defaults with a warning on stderr.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -33,7 +34,45 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   return *this;
 }
 
-Result<MappedFile> MappedFile::open(const std::string& path) {
+namespace {
+
+// A private anonymous mapping of `size` bytes starting on a 2 MiB boundary (the slack around it
+// is unmapped again), so transparent huge pages can back it; nullptr on failure.
+void* map_anonymous_aligned(size_t size) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  const long page_size = sysconf(_SC_PAGESIZE);
+  const size_t page = page_size > 0 ? static_cast<size_t>(page_size) : 4096;
+  const size_t len = (size + page - 1) / page * page;
+  void* raw = mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const auto base = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t start = (base + kHuge - 1) & ~(kHuge - 1);
+  if (start > base) munmap(raw, start - base);
+  const uintptr_t end = base + len + kHuge;
+  if (end > start + len) munmap(reinterpret_cast<void*>(start + len), end - (start + len));
+  void* p = reinterpret_cast<void*>(start);
+#ifdef MADV_HUGEPAGE
+  madvise(p, len, MADV_HUGEPAGE);  // advice only: without THP the copy still works
+#endif
+  return p;
+}
+
+// Reads the whole file into p (size bytes), retrying short and interrupted reads.
+Status read_all(int fd, std::byte* p, size_t size, const std::string& path) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = pread(fd, p + done, std::min<size_t>(size - done, size_t{1} << 30), static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("%s: cannot read: %s", path.c_str(), std::strerror(errno));
+    if (n == 0) return io_error("%s: file shrank while being read (%zu of %zu bytes)", path.c_str(), done, size);
+    done += static_cast<size_t>(n);
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<MappedFile> MappedFile::open(const std::string& path, Load load) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return not_found("%s: no such file", path.c_str());
@@ -52,6 +91,22 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
   MappedFile out;
   out.path_ = path;
   out.size_ = static_cast<size_t>(st.st_size);
+  if (out.size_ > 0 && load == Load::kCopy) {
+    void* p = map_anonymous_aligned(out.size_);
+    if (p == nullptr) {
+      const int err = errno;
+      ::close(fd);
+      out.size_ = 0;
+      return out_of_memory("%s: cannot allocate %zu bytes to load it: %s", path.c_str(),
+                                static_cast<size_t>(st.st_size), std::strerror(err));
+    }
+    out.data_ = static_cast<std::byte*>(p);
+    Status read = read_all(fd, out.data_, out.size_, path);
+    ::close(fd);
+    if (!read.ok()) return read;  // out's destructor unmaps the copy
+    mprotect(p, out.size_, PROT_READ);
+    return out;
+  }
   if (out.size_ > 0) {
     void* p = mmap(nullptr, out.size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
