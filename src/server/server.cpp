@@ -68,9 +68,9 @@ ApiServer::ApiServer(Runtime& runtime, store::Store store)
       backend_options.pool != nullptr ? backend_options.pool->size() : env.num_threads;
   impl_->default_threads = default_threads;
   so.default_num_thread = default_threads;
-  impl_->sched = std::make_unique<sched::Scheduler>(
-      so, [backend_options, num_parallel, backends, default_threads,
-           use_mmap = env.use_mmap](const sched::ModelSpec& spec) {
+  impl_->sched =
+      std::make_unique<sched::Scheduler>(so, [backend_options, num_parallel, backends, default_threads,
+                                              use_mmap = env.use_mmap](const sched::ModelSpec& spec) {
         RunnerOptions ro;
         ro.use_mmap = use_mmap;
         ro.num_ctx = spec.num_ctx;

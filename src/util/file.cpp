@@ -61,10 +61,12 @@ void* map_anonymous_aligned(size_t size) {
 Status read_all(int fd, std::byte* p, size_t size, const std::string& path) {
   size_t done = 0;
   while (done < size) {
-    const ssize_t n = pread(fd, p + done, std::min<size_t>(size - done, size_t{1} << 30), static_cast<off_t>(done));
+    const ssize_t n =
+        pread(fd, p + done, std::min<size_t>(size - done, size_t{1} << 30), static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return io_error("%s: cannot read: %s", path.c_str(), std::strerror(errno));
-    if (n == 0) return io_error("%s: file shrank while being read (%zu of %zu bytes)", path.c_str(), done, size);
+    if (n == 0)
+      return io_error("%s: file shrank while being read (%zu of %zu bytes)", path.c_str(), done, size);
     done += static_cast<size_t>(n);
   }
   return ok_status();
@@ -98,7 +100,7 @@ Result<MappedFile> MappedFile::open(const std::string& path, Load load) {
       ::close(fd);
       out.size_ = 0;
       return out_of_memory("%s: cannot allocate %zu bytes to load it: %s", path.c_str(),
-                                static_cast<size_t>(st.st_size), std::strerror(err));
+                           static_cast<size_t>(st.st_size), std::strerror(err));
     }
     out.data_ = static_cast<std::byte*>(p);
     Status read = read_all(fd, out.data_, out.size_, path);

@@ -256,7 +256,8 @@ TEST_P(MatmulTile, RowSplitDoesNotChangeBits) {
     matmul_tile(isa, type, k, p.w.data(), p.w_row, xq.data(), xr, whole.data(), m, 0, m, 0, n);
     const int64_t cuts[] = {0, 1, 4, 11, 12, 29, 40, 53};
     for (size_t c = 0; c + 1 < std::size(cuts); ++c) {
-      matmul_tile(isa, type, k, p.w.data(), p.w_row, xq.data(), xr, split.data(), m, cuts[c], cuts[c + 1], 0, n);
+      matmul_tile(isa, type, k, p.w.data(), p.w_row, xq.data(), xr, split.data(), m, cuts[c], cuts[c + 1], 0,
+                  n);
     }
     for (size_t i = 0; i < whole.size(); ++i)
       ASSERT_EQ(whole[i], split[i]) << "n=" << n << " column " << i / m << " row " << i % m;

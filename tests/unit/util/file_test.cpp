@@ -51,7 +51,8 @@ TEST(File, CopyLoadHasTheFileBytes) {
   Result<MappedFile> empty = MappedFile::open(path, MappedFile::Load::kCopy);
   ASSERT_TRUE(empty.ok()) << empty.status().to_string();
   EXPECT_EQ(empty->size(), 0u);
-  EXPECT_EQ(MappedFile::open(dir + "/missing", MappedFile::Load::kCopy).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(MappedFile::open(dir + "/missing", MappedFile::Load::kCopy).status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST(File, MissingFileAndFolderErrors) {

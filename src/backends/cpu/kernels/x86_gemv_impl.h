@@ -133,7 +133,8 @@ CORRAL_GEMV_FN ActSide act_side(const BlockQ8_0& blk, const float* tab) {
   if constexpr (T == DType::kQ4_0 && kQ4_0HighInPlace) {
     // Lanes 4..7 hold 16 x (high level - 8) * a: their scale is da / 16 (exact), their offset
     // correction 16 * 8 * sum(a).
-    return {_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_sllv_epi32(asum, _mm256_set_epi32(7, 7, 7, 7, 3, 3, 3, 3))),
+    return {_mm256_sub_epi32(_mm256_setzero_si256(),
+                             _mm256_sllv_epi32(asum, _mm256_set_epi32(7, 7, 7, 7, 3, 3, 3, 3))),
             _mm256_mul_ps(da, _mm256_set_ps(0.0625f, 0.0625f, 0.0625f, 0.0625f, 1.0f, 1.0f, 1.0f, 1.0f))};
   } else {
     constexpr int kShift = T == DType::kQ4_0 ? 3 : 4;  // offset 8 or 16
@@ -406,62 +407,73 @@ inline bool run(DType t, const TileArgs& a) {
       run_offset32<DType::kQ4_0>(a, nb);
       return true;
     case DType::kQ4_1:
-      for_tile<DType::kQ4_1>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows32<DType::kQ4_1, R, C>(w, ws, x, xrb, nb, o, ldc, os, nullptr);
-      });
+      for_tile<DType::kQ4_1>(
+          a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+            rows32<DType::kQ4_1, R, C>(w, ws, x, xrb, nb, o, ldc, os, nullptr);
+          });
       return true;
     case DType::kQ5_0:
       run_offset32<DType::kQ5_0>(a, nb);
       return true;
     case DType::kQ5_1:
-      for_tile<DType::kQ5_1>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows32<DType::kQ5_1, R, C>(w, ws, x, xrb, nb, o, ldc, os, nullptr);
-      });
+      for_tile<DType::kQ5_1>(
+          a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+            rows32<DType::kQ5_1, R, C>(w, ws, x, xrb, nb, o, ldc, os, nullptr);
+          });
       return true;
     case DType::kQ8_0:
-      for_tile<DType::kQ8_0>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows_q8_0<R, C>(w, ws, x, xrb, nb, o, ldc, os);
-      });
+      for_tile<DType::kQ8_0>(
+          a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+            rows_q8_0<R, C>(w, ws, x, xrb, nb, o, ldc, os);
+          });
       return true;
     case DType::kQ4_K:
-      for_tile<DType::kQ4_K>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows_q45k<false, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
-      });
+      for_tile<DType::kQ4_K>(
+          a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+            rows_q45k<false, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
+          });
       return true;
     case DType::kQ5_K:
-      for_tile<DType::kQ5_K>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows_q45k<true, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
-      });
+      for_tile<DType::kQ5_K>(
+          a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+            rows_q45k<true, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
+          });
       return true;
     case DType::kQ6_K:
-      for_tile<DType::kQ6_K>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows_q6k<R, C>(w, ws, x, xrb, nsb, o, ldc, os);
-      });
+      for_tile<DType::kQ6_K>(
+          a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+            rows_q6k<R, C>(w, ws, x, xrb, nsb, o, ldc, os);
+          });
       return true;
     case DType::kQ2_K:
-      for_tile<DType::kQ2_K>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows_q23k<false, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
-      });
+      for_tile<DType::kQ2_K>(
+          a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+            rows_q23k<false, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
+          });
       return true;
     case DType::kQ3_K:
-      for_tile<DType::kQ3_K>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows_q23k<true, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
-      });
+      for_tile<DType::kQ3_K>(
+          a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+            rows_q23k<true, R, C>(w, ws, x, xrb, nsb, o, ldc, os);
+          });
       return true;
     case DType::kF32:
-      for_tile<DType::kF32>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows_float<LoadF32, LoadF32, R>(w, ws, reinterpret_cast<const float*>(x), a.k, o, os);
-      });
+      for_tile<DType::kF32>(
+          a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+            rows_float<LoadF32, LoadF32, R>(w, ws, reinterpret_cast<const float*>(x), a.k, o, os);
+          });
       return true;
     case DType::kBF16:
-      for_tile<DType::kBF16>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows_float<LoadBF16, LoadBF16, R>(w, ws, reinterpret_cast<const uint16_t*>(x), a.k, o, os);
-      });
+      for_tile<DType::kBF16>(
+          a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+            rows_float<LoadBF16, LoadBF16, R>(w, ws, reinterpret_cast<const uint16_t*>(x), a.k, o, os);
+          });
       return true;
     case DType::kF16:
-      for_tile<DType::kF16>(a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
-        rows_float<LoadF16, LoadF32, R>(w, ws, reinterpret_cast<const float*>(x), a.k, o, os);
-      });
+      for_tile<DType::kF16>(
+          a, [&]<int R, int C>(const uint8_t* w, size_t ws, const uint8_t* x, float* o, size_t os) {
+            rows_float<LoadF16, LoadF32, R>(w, ws, reinterpret_cast<const float*>(x), a.k, o, os);
+          });
       return true;
     default:
       return false;
