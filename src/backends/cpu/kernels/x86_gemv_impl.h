@@ -79,26 +79,26 @@ CORRAL_GEMV_FN __m256i nibbles32(const uint8_t* qs) {
 // non-saturating vpdpbusd; vpmaddubsw would saturate its int16 pair sums).
 constexpr bool kQ4_0HighInPlace = CORRAL_GEMV_VNNI;
 
-// Unsigned levels (offset not yet subtracted; Q4_0 with VNNI: high half x 16) of block b of a
-// 32-element row.
+// Unsigned levels (offset not yet subtracted; Q4_0 with VNNI: high half x 16) of the 32-element
+// block at blk.
 template <DType T>
-CORRAL_GEMV_FN __m256i levels32(const uint8_t* row, int64_t b) {
+CORRAL_GEMV_FN __m256i levels32(const uint8_t* blk) {
   if constexpr (T == DType::kQ4_0 && kQ4_0HighInPlace) {
     // Low nibbles, then the high nibbles left in place (16 x level): one mask, no shift; the
     // caller scales lanes 4..7 by 1/16.
-    const auto* x = reinterpret_cast<const BlockQ4_0*>(row) + b;
+    const auto* x = reinterpret_cast<const BlockQ4_0*>(blk);
     const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x->qs)));
     return _mm256_and_si256(v, _mm256_set_m128i(_mm_set1_epi8(static_cast<char>(0xf0)), _mm_set1_epi8(0x0f)));
   } else if constexpr (T == DType::kQ4_0) {
-    return nibbles32((reinterpret_cast<const BlockQ4_0*>(row) + b)->qs);
+    return nibbles32(reinterpret_cast<const BlockQ4_0*>(blk)->qs);
   } else if constexpr (T == DType::kQ4_1) {
-    return nibbles32((reinterpret_cast<const BlockQ4_1*>(row) + b)->qs);
+    return nibbles32(reinterpret_cast<const BlockQ4_1*>(blk)->qs);
   } else if constexpr (T == DType::kQ5_0) {
-    const auto* x = reinterpret_cast<const BlockQ5_0*>(row) + b;
+    const auto* x = reinterpret_cast<const BlockQ5_0*>(blk);
     return _mm256_or_si256(nibbles32(x->qs), _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
   } else {
     static_assert(T == DType::kQ5_1);
-    const auto* x = reinterpret_cast<const BlockQ5_1*>(row) + b;
+    const auto* x = reinterpret_cast<const BlockQ5_1*>(blk);
     return _mm256_or_si256(nibbles32(x->qs), _mm256_and_si256(expand_bits32(x->qh), _mm256_set1_epi8(0x10)));
   }
 }
@@ -118,7 +118,7 @@ constexpr int64_t kBlockBytes32 = T == DType::kQ4_0   ? sizeof(BlockQ4_0)
 
 // What a Q4_0/Q5_0 row kernel needs of one activation block besides its levels, the same for every
 // weight row: the offset correction (minus offset x per-lane sums of four activations, the
-// products' lanes) and the activation scale per lane. Computed once per tile (act_sides), where
+// products' lanes) and the activation scale per lane. Computed once per tile (run_offset32), where
 // computing it per pass cost a sixth of the kernel's vector ops.
 struct ActSide {
   __m256i corr;
@@ -183,7 +183,7 @@ CORRAL_GEMV_FN void rows32(const uint8_t* w, size_t wrb, const uint8_t* x, size_
     CORRAL_GEMV_UNROLL
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = w + r * wrb + b * kBlockBytes32<T>;
-      const __m256i u = levels32<T>(w + r * wrb, b);
+      const __m256i u = levels32<T>(blk);
       const __m256 dw = _mm256_set1_ps(half_at(tab, blk));
       [[maybe_unused]] const float m = kMin ? half_at(tab, blk, 1) : 0.0f;
       CORRAL_GEMV_UNROLL
@@ -376,7 +376,7 @@ template <DType T>
 inline void run_offset32(const TileArgs& a, int64_t nb) {
   const float* tab = half_to_float_table();
   const size_t need = static_cast<size_t>((a.j1 - a.j0) * nb);
-  constexpr size_t kOnStack = 256;  // 16 KB: 2048-element rows of up to 8 activation rows
+  constexpr size_t kOnStack = 256;  // 16 KB: 2048-element rows of up to 4 activation rows
   ActSide on_stack[kOnStack];
   std::vector<ActSide> on_heap;
   ActSide* side = on_stack;
