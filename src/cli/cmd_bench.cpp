@@ -132,17 +132,18 @@ int bench(Runtime& runtime, const BenchFlags& f) {
     return 0;
   }
   const double size_mib = static_cast<double>(r.file().file_size()) / (1024.0 * 1024.0);
-  std::printf("| %-40s | %10s | %7s | %8s | %10s | %22s |\n", "model", "size", "threads", "test", "median t/s",
-              "mean t/s");
-  std::printf("| %.40s | %10s | %7s | %8s | %10s | %22s |\n", "----------------------------------------", "----------",
-              "-------", "--------", "----------", "----------------------");
+  std::printf("| %-40s | %10s | %7s | %8s | %10s | %22s |\n", "model", "size", "threads", "test",
+              "median t/s", "mean t/s");
+  std::printf("| %.40s | %10s | %7s | %8s | %10s | %22s |\n", "----------------------------------------",
+              "----------", "-------", "--------", "----------", "----------------------");
   char size[32];
   std::snprintf(size, sizeof(size), "%.2f MiB", size_mib);
   auto row = [&](const char* test, int n, const Summary& s) {
     char t[32], mean[48];
     std::snprintf(t, sizeof(t), "%s%d", test, n);
     std::snprintf(mean, sizeof(mean), "%.2f ± %.2f", s.mean, s.stddev);
-    std::printf("| %-40.40s | %10s | %7d | %8s | %10.2f | %23s |\n", name.c_str(), size, threads, t, s.median, mean);
+    std::printf("| %-40.40s | %10s | %7d | %8s | %10.2f | %23s |\n", name.c_str(), size, threads, t, s.median,
+                mean);
   };
   row("pp", f.pp, pps);
   row("tg", f.tg, tgs);

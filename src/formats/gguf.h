@@ -23,8 +23,19 @@
 namespace corral {
 
 enum class GgufType : uint32_t {
-  kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6, kBool = 7,
-  kString = 8, kArray = 9, kU64 = 10, kI64 = 11, kF64 = 12,
+  kU8 = 0,
+  kI8 = 1,
+  kU16 = 2,
+  kI16 = 3,
+  kU32 = 4,
+  kI32 = 5,
+  kF32 = 6,
+  kBool = 7,
+  kString = 8,
+  kArray = 9,
+  kU64 = 10,
+  kI64 = 11,
+  kF64 = 12,
 };
 std::string_view gguf_type_name(GgufType type);
 
@@ -141,8 +152,7 @@ class GgufWriter {
   void set(std::string key, GgufValue value);  // replaces an existing key, keeps order
   Status add_tensor(std::string name, std::vector<int64_t> shape_outer_first, DType dtype,
                     std::span<const std::byte> data);
-  Status add_tensor(std::string name, std::vector<int64_t> shape_outer_first, DType dtype,
-                    Producer producer);
+  Status add_tensor(std::string name, std::vector<int64_t> shape_outer_first, DType dtype, Producer producer);
   // Writes atomically to `path` (temporary file + rename).
   Status write(const std::string& path) const;
 

@@ -45,9 +45,10 @@ Result<std::unique_ptr<Runner>> Runner::load(const std::string& path, const Runn
   if (!tokenizer.ok()) return tokenizer.status().with_context(path);
   CORRAL_ASSIGN_OR_RETURN(ChatFormat chat_format, chat_format_for(*file));
   const int64_t capacity = int64_t{options.num_ctx} * options.max_sequences;
-  CORRAL_ASSIGN_OR_RETURN(KvCache cache, make_kv_cache(model.value()->cache_spec(), capacity, options.max_sequences,
-                                                       options.kv_dtype));
-  CORRAL_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, backends.create(options.backend, options.backend_options));
+  CORRAL_ASSIGN_OR_RETURN(KvCache cache, make_kv_cache(model.value()->cache_spec(), capacity,
+                                                       options.max_sequences, options.kv_dtype));
+  CORRAL_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend,
+                          backends.create(options.backend, options.backend_options));
   std::unique_ptr<DebugDumper> dumper;
   if (!options.dump.dir.empty()) {
     CORRAL_ASSIGN_OR_RETURN(dumper, DebugDumper::create(options.dump));
@@ -59,9 +60,9 @@ Result<std::unique_ptr<Runner>> Runner::load(const std::string& path, const Runn
   return r;
 }
 
-Runner::Runner(std::string path, RunnerOptions options, std::unique_ptr<GgufFile> file, std::unique_ptr<Model> model,
-               std::unique_ptr<Tokenizer> tokenizer, ChatFormat chat_format, KvCache cache,
-               std::unique_ptr<Backend> backend, std::unique_ptr<DebugDumper> dumper)
+Runner::Runner(std::string path, RunnerOptions options, std::unique_ptr<GgufFile> file,
+               std::unique_ptr<Model> model, std::unique_ptr<Tokenizer> tokenizer, ChatFormat chat_format,
+               KvCache cache, std::unique_ptr<Backend> backend, std::unique_ptr<DebugDumper> dumper)
     : path_(std::move(path)),
       options_(std::move(options)),
       file_(std::move(file)),
@@ -91,12 +92,13 @@ Result<int> Runner::submit(GenerateRequest request) {
   }
   const int seq = static_cast<int>(best - slots_.data());
   // At least one prompt token must be evaluated to get logits for the first new token.
-  if (!request.prompt.empty() && best_prefix >= request.prompt.size()) best_prefix = request.prompt.size() - 1;
+  if (!request.prompt.empty() && best_prefix >= request.prompt.size())
+    best_prefix = request.prompt.size() - 1;
   CORRAL_TRY(cache_.remove(seq, static_cast<int32_t>(best_prefix), -1));
   best->cached.resize(best_prefix);
-  CORRAL_ASSIGN_OR_RETURN(best->session,
-                          Session::create(std::move(request), seq, static_cast<int64_t>(best_prefix), *tokenizer_,
-                                          options_.num_ctx));
+  CORRAL_ASSIGN_OR_RETURN(
+      best->session, Session::create(std::move(request), seq, static_cast<int64_t>(best_prefix), *tokenizer_,
+                                     options_.num_ctx));
   best->session->set_start(Clock::now());
   best->request_id = next_request_id_++;
   if (!load_reported_) {
@@ -111,11 +113,13 @@ bool Runner::busy() const {
 }
 
 int Runner::free_slots() const {
-  return static_cast<int>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.session == nullptr; }));
+  return static_cast<int>(
+      std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.session == nullptr; }));
 }
 
 bool Runner::finished(int id) const {
-  return std::any_of(finished_.begin(), finished_.end(), [id](const Finished& f) { return f.request_id == id; });
+  return std::any_of(finished_.begin(), finished_.end(),
+                     [id](const Finished& f) { return f.request_id == id; });
 }
 
 Result<GenerateResult> Runner::take_result(int id) {
@@ -261,14 +265,16 @@ Result<Logits> Runner::decode(std::span<const int32_t> tokens, int seq, int32_t 
   if (tokens.empty()) return invalid_argument("decode: no tokens");
   if (pos < 0 || int64_t{pos} + static_cast<int64_t>(tokens.size()) > options_.num_ctx) {
     return invalid_argument("decode: positions %d..%lld exceed the context window of %d tokens", pos,
-                            static_cast<long long>(pos + static_cast<int64_t>(tokens.size()) - 1), options_.num_ctx);
+                            static_cast<long long>(pos + static_cast<int64_t>(tokens.size()) - 1),
+                            options_.num_ctx);
   }
   CORRAL_TRY(cache_.remove(seq, pos, -1));
   if (slot.cached.size() > static_cast<size_t>(pos)) slot.cached.resize(static_cast<size_t>(pos));
   Logits out;
   out.n_vocab = model_->config().vocab_size;
   for (size_t i = 0; i < tokens.size(); i += static_cast<size_t>(options_.batch_size)) {
-    std::span<const int32_t> chunk = tokens.subspan(i, std::min(tokens.size() - i, size_t(options_.batch_size)));
+    std::span<const int32_t> chunk =
+        tokens.subspan(i, std::min(tokens.size() - i, size_t(options_.batch_size)));
     batch_.clear();
     batch_.add_sequence(chunk, pos + static_cast<int32_t>(i), seq, all_logits);
     Context ctx;
@@ -284,12 +290,14 @@ Result<Logits> Runner::decode(std::span<const int32_t> tokens, int seq, int32_t 
       out.n_rows += logits->dim(0);
     }
   }
-  if (slot.cached.size() == static_cast<size_t>(pos)) slot.cached.insert(slot.cached.end(), tokens.begin(), tokens.end());
+  if (slot.cached.size() == static_cast<size_t>(pos))
+    slot.cached.insert(slot.cached.end(), tokens.begin(), tokens.end());
   return out;
 }
 
 Status Runner::clear_cache(int seq) {
-  if (seq >= options_.max_sequences) return invalid_argument("sequence %d is outside [0, %d)", seq, options_.max_sequences);
+  if (seq >= options_.max_sequences)
+    return invalid_argument("sequence %d is outside [0, %d)", seq, options_.max_sequences);
   for (size_t i = 0; i < slots_.size(); ++i) {
     if ((seq < 0 || static_cast<int>(i) == seq) && slots_[i].session) {
       return unavailable("sequence %zu is serving a request", i);

@@ -30,13 +30,13 @@
 namespace corral {
 
 struct RunnerOptions {
-  int num_ctx = 4096;        // context window per sequence (tokens); capped by nothing else
-  int max_sequences = 1;     // concurrent sequences (KV slots); the cache holds num_ctx * this
-  int batch_size = 512;      // most tokens in one forward pass (prompt chunks)
+  int num_ctx = 4096;     // context window per sequence (tokens); capped by nothing else
+  int max_sequences = 1;  // concurrent sequences (KV slots); the cache holds num_ctx * this
+  int batch_size = 512;   // most tokens in one forward pass (prompt chunks)
   DType kv_dtype = DType::kF16;
   std::string backend = "cpu";
   BackendOptions backend_options;  // threads / shared pool, ISA override
-  DumpOptions dump;          // CORRAL_DEBUG_DUMP: every named tensor of every step as .npy
+  DumpOptions dump;                // CORRAL_DEBUG_DUMP: every named tensor of every step as .npy
   // Weights: false (the default) reads the GGUF once into private memory, true maps the file
   // (faster load, pages shared with the page cache; see MappedFile::Load for the trade).
   bool use_mmap = false;
@@ -88,16 +88,16 @@ class Runner {
   struct Slot {
     std::unique_ptr<Session> session;  // active request, or null
     int request_id = -1;
-    std::vector<int32_t> cached;       // tokens the cache holds for this slot
+    std::vector<int32_t> cached;  // tokens the cache holds for this slot
   };
   struct Finished {
     int request_id;
     Result<GenerateResult> result;
   };
 
-  Runner(std::string path, RunnerOptions options, std::unique_ptr<GgufFile> file, std::unique_ptr<Model> model,
-         std::unique_ptr<Tokenizer> tokenizer, ChatFormat chat_format, KvCache cache, std::unique_ptr<Backend> backend,
-         std::unique_ptr<DebugDumper> dumper);
+  Runner(std::string path, RunnerOptions options, std::unique_ptr<GgufFile> file,
+         std::unique_ptr<Model> model, std::unique_ptr<Tokenizer> tokenizer, ChatFormat chat_format,
+         KvCache cache, std::unique_ptr<Backend> backend, std::unique_ptr<DebugDumper> dumper);
   Result<Tensor> compute(Context& ctx, const Batch& batch);
   void retire(Slot& slot, Result<GenerateResult> result);
 

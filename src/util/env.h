@@ -9,12 +9,12 @@
 namespace corral {
 
 struct EnvConfig {
-  std::string host = "127.0.0.1:11434";  // CORRAL_HOST
-  std::string origins;                   // CORRAL_ORIGINS: extra allowed CORS origins, comma-separated
-  std::string models_dir;                // CORRAL_MODELS (default ~/.corral/models)
+  std::string host = "127.0.0.1:11434";         // CORRAL_HOST
+  std::string origins;                          // CORRAL_ORIGINS: extra allowed CORS origins, comma-separated
+  std::string models_dir;                       // CORRAL_MODELS (default ~/.corral/models)
   std::string registry = "registry.ollama.ai";  // CORRAL_REGISTRY
-  std::string registry_auth;                     // CORRAL_REGISTRY_AUTH ("user:password")
-  std::string registry_auth_file;                // CORRAL_REGISTRY_AUTH_FILE
+  std::string registry_auth;                    // CORRAL_REGISTRY_AUTH ("user:password")
+  std::string registry_auth_file;               // CORRAL_REGISTRY_AUTH_FILE
   LogLevel log_level = LogLevel::kWarn;  // CORRAL_LOG (error|warn|info|debug|trace); CORRAL_DEBUG=1 -> debug
   std::string cpu_isa;                   // CORRAL_CPU_ISA (generic|avx2|avx512), empty = best
   int num_threads = 0;                   // CORRAL_NUM_THREADS, 0 = physical cores

@@ -28,7 +28,9 @@ namespace corral::cpu::generic {
 
 namespace {
 
-bool has_min(DType weight) { return weight == DType::kQ4_1 || weight == DType::kQ5_1; }
+bool has_min(DType weight) {
+  return weight == DType::kQ4_1 || weight == DType::kQ5_1;
+}
 
 // Q8_0 activations as the x86 kernels make them (llama.cpp's rule): d = amax / 127, levels
 // x * (127 / amax) rounded half to even; for weights with a block min, F16 block sums
@@ -55,9 +57,10 @@ void pack_q8_0(const float* x, int64_t k, void* out, bool sums) {
 }  // namespace
 
 void pack_activations(DType weight, const float* x, int64_t k, void* out) {
-  const DType act = weight == DType::kBF16 ? DType::kBF16
-                  : (weight == DType::kF32 || weight == DType::kF16) ? DType::kF32
-                  : dtype_traits(weight).block_size == 256 ? DType::kQ8_K : DType::kQ8_0;
+  const DType act = weight == DType::kBF16                             ? DType::kBF16
+                    : (weight == DType::kF32 || weight == DType::kF16) ? DType::kF32
+                    : dtype_traits(weight).block_size == 256           ? DType::kQ8_K
+                                                                       : DType::kQ8_0;
   if (act == DType::kQ8_0) return pack_q8_0(x, k, out, has_min(weight));
   const Status st = quantize_row(act, x, out, k);
   CORRAL_CHECK(st.ok(), "pack_activations: %s", st.to_string().c_str());
@@ -76,15 +79,17 @@ static double min_term_correction(DType weight, const uint8_t* w, const uint8_t*
     std::memcpy(&mh, w + b * wb + 2, 2);  // Q4_1 / Q5_1 blocks start with d, m
     int sum = 0;
     for (int e = 0; e < 32; ++e) sum += x[b].qs[e];
-    c += static_cast<double>(fp16_to_f32(mh)) * (static_cast<double>(fp16_to_f32(s[b])) - static_cast<double>(fp16_to_f32(x[b].d)) * sum);
+    c += static_cast<double>(fp16_to_f32(mh)) *
+         (static_cast<double>(fp16_to_f32(s[b])) - static_cast<double>(fp16_to_f32(x[b].d)) * sum);
   }
   return c;
 }
 
 void matmul_tile(DType weight, const TileArgs& a) {
-  const DType act = weight == DType::kBF16 ? DType::kBF16
-                  : (weight == DType::kF32 || weight == DType::kF16) ? DType::kF32
-                  : dtype_traits(weight).block_size == 256 ? DType::kQ8_K : DType::kQ8_0;
+  const DType act = weight == DType::kBF16                             ? DType::kBF16
+                    : (weight == DType::kF32 || weight == DType::kF16) ? DType::kF32
+                    : dtype_traits(weight).block_size == 256           ? DType::kQ8_K
+                                                                       : DType::kQ8_0;
   const int64_t rows = a.j1 - a.j0;
   std::vector<float> xs(static_cast<size_t>(rows * a.k));
   for (int64_t j = 0; j < rows; ++j) {
@@ -97,7 +102,8 @@ void matmul_tile(DType weight, const TileArgs& a) {
       const float* x = xs.data() + j * a.k;
       double sum = 0;
       for (int64_t e = 0; e < a.k; ++e) sum += static_cast<double>(wrow[e]) * x[e];
-      if (has_min(weight)) sum += min_term_correction(weight, a.w + i * a.w_row_bytes, a.xq + (a.j0 + j) * a.xq_row_bytes, a.k);
+      if (has_min(weight))
+        sum += min_term_correction(weight, a.w + i * a.w_row_bytes, a.xq + (a.j0 + j) * a.xq_row_bytes, a.k);
       a.c[(a.j0 + j) * a.ldc + i] = static_cast<float>(sum);
     }
   }
