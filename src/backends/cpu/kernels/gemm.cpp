@@ -120,26 +120,8 @@ TileHint preferred_tile(Isa isa, DType weight) {
 }
 
 bool matmul_is_gemv(Isa isa, DType weight, int64_t cols) {
-  if (isa == Isa::kGeneric || cols < 1 || cols > kGemvMaxCols) return false;
-  switch (weight) {
-    case DType::kF32:
-    case DType::kF16:
-    case DType::kBF16:
-      return cols <= 3;  // one activation row per pass: more rows are cheaper in the GEMM
-    case DType::kQ4_0:
-    case DType::kQ4_1:
-    case DType::kQ5_0:
-    case DType::kQ5_1:
-    case DType::kQ8_0:
-    case DType::kQ2_K:
-    case DType::kQ3_K:
-    case DType::kQ4_K:
-    case DType::kQ5_K:
-    case DType::kQ6_K:
-      return true;
-    default:
-      return false;
-  }
+  if (isa == Isa::kGeneric || cols < 1 || !matmul_supported(weight)) return false;
+  return cols <= gemv_max_cols(weight);
 }
 
 }  // namespace corral::cpu

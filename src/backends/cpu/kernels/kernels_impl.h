@@ -14,6 +14,12 @@ namespace corral::cpu {
 // (x86_gemv_impl.h) for the dtypes matmul_is_gemv lists.
 constexpr int64_t kGemvMaxCols = 8;
 
+// The most activation rows a tile of weight dtype t may have for the fused path: the float kernels
+// take one activation row per pass, so beyond 3 rows the GEMM is cheaper for them.
+constexpr int64_t gemv_max_cols(DType t) {
+  return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16 ? 3 : kGemvMaxCols;
+}
+
 struct TileArgs {
   int64_t k;
   const uint8_t* w;  // weight row 0

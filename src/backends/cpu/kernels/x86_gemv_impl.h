@@ -34,10 +34,6 @@ constexpr bool is_float(DType t) {
 // over the same, now cached, weight rows); the float kernels take one.
 template <DType T>
 constexpr int kMaxC = is_float(T) ? 1 : 4;
-// Activation rows a tile may have for the fused path (more go to the GEMM).
-constexpr int64_t max_cols(DType t) {
-  return is_float(t) ? 3 : kGemvMaxCols;
-}
 
 // Weight rows per pass with C activation rows. A pass takes one row from each of R sequential
 // streams (pass_rows), so R only trades registers against shared per-block activation work:
@@ -398,7 +394,7 @@ inline void run_offset32(const TileArgs& a, int64_t nb) {
 // The fused path for weight dtype t, if it has one for the tile's activation rows; false leaves
 // the tile to the caller.
 inline bool run(DType t, const TileArgs& a) {
-  if (a.j1 - a.j0 > max_cols(t)) return false;
+  if (a.j1 - a.j0 > gemv_max_cols(t)) return false;
   const size_t xrb = a.xq_row_bytes;
   const size_t ldc = a.ldc;
   const int64_t nb = a.k / 32, nsb = a.k / 256;
