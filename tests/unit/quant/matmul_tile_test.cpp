@@ -11,6 +11,7 @@
 
 #include "backends/cpu/cpu_features.h"
 #include "backends/cpu/gemm.h"
+#include "backends/cpu/repack.h"
 #include "ml/quant.h"
 #include "util/half.h"
 
@@ -263,6 +264,94 @@ TEST_P(MatmulTile, RowSplitDoesNotChangeBits) {
       ASSERT_EQ(whole[i], split[i]) << "n=" << n << " column " << i / m << " row " << i % m;
   }
 }
+// ---- Q4_0x8: Q4_0 weights rearranged in groups of 8 rows (repack.h) ----
+
+Problem repacked(Problem p) {
+  repack_q4_0x8(p.w.data(), p.s.m, p.s.k);
+  return p;
+}
+
+TEST(Q4_0x8, RepackThenUnpackGivesTheRows) {
+  const Problem p = make_problem(DType::kQ4_0, {24, 1, 96}, 700);
+  ASSERT_TRUE(q4_0x8_fits(24, 96));
+  EXPECT_FALSE(q4_0x8_fits(20, 96));
+  EXPECT_FALSE(q4_0x8_fits(24, 100));
+  const Problem r = repacked(p);
+  EXPECT_NE(r.w, p.w) << "the layout moved no byte";
+  std::vector<uint8_t> rows(p.w.size());
+  unpack_q4_0x8_rows(r.w.data(), 96, 0, 24, rows.data());
+  EXPECT_EQ(rows, p.w);
+  // A range that starts and ends inside groups.
+  std::vector<uint8_t> some(13 * p.w_row);
+  unpack_q4_0x8_rows(r.w.data(), 96, 5, 18, some.data());
+  EXPECT_EQ(0, std::memcmp(some.data(), p.w.data() + 5 * p.w_row, some.size()));
+}
+
+// Every output of decode tiles (1 to 8 activation rows, whole groups: the group kernel where the ISA
+// has it), of tiles that cut groups and of GEMM tiles (unpacked rows) against the double reference
+// of the plain matrix, with matmul_tile_test's per-output bound.
+TEST(Q4_0x8, MatchesDoubleReference) {
+  uint32_t seed = 710;
+  for (Isa isa : available_isas()) {
+    for (int64_t k : {32, 352}) {
+      for (int64_t n : {1, 2, 3, 4, 5, 8, 11}) {
+        const Problem p = make_problem(DType::kQ4_0, {32, n, k}, seed++);
+        const Problem r = repacked(p);
+        const std::vector<uint8_t> xq = pack_all(isa, p);
+        const std::vector<double> ref = reference(p, xq), mag = abs_reference(p, xq);
+        const size_t xr = activation_row_bytes(DType::kQ4_0, k);
+        for (const auto& [i0, i1] : {std::pair<int64_t, int64_t>{0, 32}, {8, 24}, {3, 13}, {16, 17}}) {
+          const size_t ldc = 33;
+          std::vector<float> c(ldc * n, -12345.0f);
+          matmul_tile_q4_0x8(isa, k, r.w.data(), xq.data(), xr, c.data(), ldc, i0, i1, 0, n);
+          for (int64_t j = 0; j < n; ++j) {
+            for (int64_t i = 0; i < static_cast<int64_t>(ldc); ++i) {
+              const float got = c[j * ldc + i];
+              if (i < i0 || i >= i1) {
+                ASSERT_EQ(got, -12345.0f) << "wrote outside the tile at j=" << j << " i=" << i;
+                continue;
+              }
+              EXPECT_LE(std::fabs(got - ref[j * p.s.m + i]), 1e-6 * mag[j * p.s.m + i])
+                  << isa_name(isa) << " k=" << k << " n=" << n << " j=" << j << " i=" << i << " rows " << i0
+                  << ".." << i1;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Batched decode gets each sequence's bits; tiles that the group kernel does not take (rows cutting
+// groups, more than kGemvMaxCols activation rows) get exactly the plain Q4_0 matrix's bits.
+TEST(Q4_0x8, BatchesAndFallbackTilesKeepTheirBits) {
+  for (Isa isa : available_isas()) {
+    for (int64_t n : {2, 3, 4, 6, 8, 12}) {
+      constexpr int64_t m = 24, k = 224;
+      const Problem p = make_problem(DType::kQ4_0, {m, n, k}, 800 + static_cast<uint32_t>(n));
+      const Problem r = repacked(p);
+      const std::vector<uint8_t> xq = pack_all(isa, p);
+      const size_t xr = activation_row_bytes(DType::kQ4_0, k);
+      std::vector<float> batch(m * n), one(m * n), plain(m * n), cut(m * n);
+      matmul_tile_q4_0x8(isa, k, r.w.data(), xq.data(), xr, batch.data(), m, 0, m, 0, n);
+      for (int64_t j = 0; j < n; ++j) matmul_tile_q4_0x8(isa, k, r.w.data(), xq.data(), xr, one.data(), m, 0, m, j, j + 1);
+      matmul_tile(isa, DType::kQ4_0, k, p.w.data(), p.w_row, xq.data(), xr, plain.data(), m, 0, m, 0, n);
+      for (const int64_t i0 : {0, 5, 19}) {  // tiles 0..5, 5..19, 19..24: every one cuts a group
+        const int64_t i1 = i0 == 0 ? 5 : i0 == 5 ? 19 : m;
+        matmul_tile_q4_0x8(isa, k, r.w.data(), xq.data(), xr, cut.data(), m, i0, i1, 0, n);
+      }
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (q4_0x8_direct(isa) && matmul_is_gemv(isa, DType::kQ4_0, n)) {
+          ASSERT_EQ(batch[i], one[i]) << isa_name(isa) << " n=" << n << " column " << i / m << " row " << i % m;
+        } else {
+          ASSERT_EQ(batch[i], plain[i]) << isa_name(isa) << " n=" << n << " column " << i / m << " row " << i % m;
+        }
+        ASSERT_EQ(cut[i], plain[i]) << isa_name(isa) << " n=" << n << " column " << i / m << " row " << i % m;
+      }
+    }
+  }
+}
+
 std::vector<Param> all_params() {
   std::vector<Param> out;
   for (DType t :

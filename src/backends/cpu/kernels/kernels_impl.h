@@ -50,6 +50,9 @@ void matmul_tile(DType weight, const TileArgs& a);
 namespace avx512 {
 void pack_activations(DType weight, const float* x, int64_t k, void* out);
 void matmul_tile(DType weight, const TileArgs& a);
+// A tile of a Q4_0x8 matrix (repack.h) with the fused kernel; false (nothing done) unless the CPU
+// has VNNI, the tile has at most kGemvMaxCols activation rows and its rows are whole groups.
+bool matmul_tile_q4_0x8(const TileArgs& a);
 }  // namespace avx512
 
 }  // namespace corral::cpu

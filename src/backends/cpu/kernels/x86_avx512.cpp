@@ -17,6 +17,7 @@
 
 #include "backends/cpu/cpu_features.h"
 #include "backends/cpu/kernels/kernels_impl.h"
+#include "backends/cpu/repack.h"
 #include "ml/quant_blocks.h"
 #include "util/half.h"
 
@@ -159,6 +160,15 @@ void tile_float(DType t, const TileArgs& a) {
 
 void pack_activations(DType weight, const float* x, int64_t k, void* out) {
   pack_activations_x86(weight, x, k, out);
+}
+
+bool matmul_tile_q4_0x8(const TileArgs& a) {
+  if (a.j1 - a.j0 > kGemvMaxCols || a.i0 % kQ4_0x8Rows != 0 || a.i1 % kQ4_0x8Rows != 0 ||
+      !detect_cpu_features().avx512_vnni) {
+    return false;
+  }
+  gemv::run_q4_0x8(a);
+  return true;
 }
 
 void matmul_tile(DType weight, const TileArgs& a) {

@@ -246,6 +246,108 @@ CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const uint8_t* x, si
   }
 }
 
+#if CORRAL_GEMV_VNNI
+// ---- Q4_0x8 (repack.h) x Q8_0 activations ----
+
+// One group of 8 weight rows against C activation rows, one 32-bit lane per weight row: per block,
+// four 32-byte loads hold the 8 rows' quant bytes, and each vpdpbusd multiplies four levels of
+// every row by the same four broadcast activations. The high nibbles stay in place (x 16, summed
+// apart and shifted back, exactly). Per output: the exact integer block dot (levels - 8) . a, then
+// acc = fma(dot, d * da, acc) in block order; nothing depends on C, so a batch gets the bits of
+// each sequence alone. offs[c * nb + b] = -8 x the sum of activation block b of row c.
+template <int C>
+CORRAL_GEMV_FN void group_q4_0x8(const uint8_t* g, const uint8_t* x, size_t xrb, const int32_t* offs, int64_t nb,
+                                 float* out, size_t ldc) {
+  __m256 acc[C];
+  const BlockQ8_0* xr[C];
+  CORRAL_GEMV_UNROLL
+  for (int c = 0; c < C; ++c) {
+    acc[c] = _mm256_setzero_ps();
+    xr[c] = reinterpret_cast<const BlockQ8_0*>(x + c * xrb);
+  }
+  const float* tab = half_to_float_table();
+  const __m256i lo_mask = _mm256_set1_epi8(0x0f), hi_mask = _mm256_set1_epi8(static_cast<char>(0xf0));
+  const __m256i zero = _mm256_setzero_si256();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = g + b * static_cast<int64_t>(kQ4_0x8BlockBytes);
+    const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk)));
+    __m256i lo[4], hi[4];
+    CORRAL_GEMV_UNROLL
+    for (int q = 0; q < 4; ++q) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16 + 32 * q));
+      lo[q] = _mm256_and_si256(v, lo_mask);
+      hi[q] = _mm256_and_si256(v, hi_mask);
+    }
+    CORRAL_GEMV_UNROLL
+    for (int c = 0; c < C; ++c) {
+      const int8_t* a = xr[c][b].qs;
+      auto four = [a](int i) {  // activations 4i..4i+3 in every lane
+        int32_t v;
+        std::memcpy(&v, a + 4 * i, 4);
+        return _mm256_set1_epi32(v);
+      };
+      __m256i s0 = dot_u8s8(_mm256_set1_epi32(offs[c * nb + b]), lo[0], four(0));
+      __m256i s1 = dot_u8s8(zero, lo[1], four(1));
+      __m256i h0 = dot_u8s8(zero, hi[0], four(4));
+      __m256i h1 = dot_u8s8(zero, hi[1], four(5));
+      s0 = dot_u8s8(s0, lo[2], four(2));
+      s1 = dot_u8s8(s1, lo[3], four(3));
+      h0 = dot_u8s8(h0, hi[2], four(6));
+      h1 = dot_u8s8(h1, hi[3], four(7));
+      const __m256i dot = _mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_srai_epi32(_mm256_add_epi32(h0, h1), 4));
+      const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(half_at(tab, xr[c] + b)));
+      acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, acc[c]);
+    }
+  }
+  CORRAL_GEMV_UNROLL
+  for (int c = 0; c < C; ++c) _mm256_storeu_ps(out + c * ldc, acc[c]);
+}
+
+// A tile of a Q4_0x8 matrix (a.w: group 0; rows a.i0..a.i1 whole groups; at most kGemvMaxCols
+// activation rows), C <= 4 activation rows per pass over a group.
+inline void run_q4_0x8(const TileArgs& a) {
+  const int64_t nb = a.k / 32, cols = a.j1 - a.j0;
+  int32_t on_stack[512];  // 2048-element rows of up to 8 activation rows
+  std::vector<int32_t> on_heap;
+  int32_t* offs = on_stack;
+  if (static_cast<size_t>(cols * nb) > std::size(on_stack)) {
+    on_heap.resize(static_cast<size_t>(cols * nb));
+    offs = on_heap.data();
+  }
+  for (int64_t j = a.j0; j < a.j1; ++j) {
+    const auto* xb = reinterpret_cast<const BlockQ8_0*>(a.xq + j * a.xq_row_bytes);
+    for (int64_t b = 0; b < nb; ++b) {
+      int32_t s = 0;
+      for (int e = 0; e < 32; ++e) s += xb[b].qs[e];
+      offs[(j - a.j0) * nb + b] = -8 * s;
+    }
+  }
+  const size_t group = static_cast<size_t>(kQ4_0x8Rows) * a.w_row_bytes;
+  for (int64_t i = a.i0; i < a.i1; i += kQ4_0x8Rows) {
+    const uint8_t* g = a.w + static_cast<size_t>(i / kQ4_0x8Rows) * group;
+    for (int64_t j = a.j0; j < a.j1; j += 4) {
+      const uint8_t* x = a.xq + j * a.xq_row_bytes;
+      const int32_t* o = offs + (j - a.j0) * nb;
+      float* out = a.c + j * a.ldc + i;
+      switch (std::min<int64_t>(4, a.j1 - j)) {
+        case 4:
+          group_q4_0x8<4>(g, x, a.xq_row_bytes, o, nb, out, a.ldc);
+          break;
+        case 3:
+          group_q4_0x8<3>(g, x, a.xq_row_bytes, o, nb, out, a.ldc);
+          break;
+        case 2:
+          group_q4_0x8<2>(g, x, a.xq_row_bytes, o, nb, out, a.ldc);
+          break;
+        default:
+          group_q4_0x8<1>(g, x, a.xq_row_bytes, o, nb, out, a.ldc);
+          break;
+      }
+    }
+  }
+}
+#endif
+
 #include "backends/cpu/kernels/x86_gemv_kquants.h"
 
 // ---- Float weights (F32, F16, BF16) x float activations (F32, or BF16 for BF16) ----
