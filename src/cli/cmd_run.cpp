@@ -58,6 +58,7 @@ BackendOptions backend_options_for(Runtime& runtime, int threads) {
   BackendOptions o;                                    // the backend owns a pool of exactly `threads` threads
   o.num_threads = threads;
   o.cpu_isa = runtime.env().cpu_isa;
+  o.repack_weights = runtime.env().cpu_repack;
   return o;
 }
 

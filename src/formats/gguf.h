@@ -129,6 +129,8 @@ class GgufFile {
   const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
   const GgufTensorInfo* find_tensor(std::string_view name) const;
   std::span<const std::byte> tensor_data(const GgufTensorInfo& info) const;
+  // MappedFile::set_writable of a file opened with Load::kCopy (kUnsupported otherwise).
+  Status set_writable(bool writable) { return file_.set_writable(writable); }
 
  private:
   MappedFile file_;

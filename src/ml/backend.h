@@ -7,6 +7,7 @@
 #include <functional>
 #include <string_view>
 
+#include "ml/context.h"
 #include "ml/graph.h"
 #include "util/status.h"
 
@@ -24,6 +25,13 @@ class Backend {
   // Runs every node of g in order. Fails (kUnsupported, kInvalidArgument) before computing
   // anything when a node is unsupported or unbound.
   virtual Status compute(Graph& g) = 0;
+  // Called once after a model's weights are bound, while their memory is writable (a private copy
+  // of the file): the backend may rearrange weights into layouts of its own, in place, marking
+  // each one kTensorRepacked. Those weights are then for this backend only. Default: none.
+  virtual Status prepare_weights(Context& weights) {
+    (void)weights;
+    return ok_status();
+  }
 
   void set_observer(GraphObserver observer) { observer_ = std::move(observer); }
 

@@ -20,6 +20,7 @@ struct BackendOptions {
   ThreadPool* pool = nullptr;  // shared pool (the Runtime's); a backend may create its own if null
   int num_threads = 0;         // when creating its own pool; 0 = all hardware threads
   std::string cpu_isa;         // "", "generic", "avx2", "avx512" (CORRAL_CPU_ISA)
+  bool repack_weights = true;  // Backend::prepare_weights may rearrange weights (CORRAL_CPU_REPACK)
 };
 
 using BackendFactory = std::function<Result<std::unique_ptr<Backend>>(const BackendOptions&)>;

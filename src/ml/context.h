@@ -47,6 +47,8 @@ class Context {
   }
 
   size_t size() const { return nodes_.size(); }
+  // Every node, in creation order (a weight arena's leaves, for Backend::prepare_weights).
+  std::deque<TensorNode>& nodes() { return nodes_; }
   void reset() { nodes_.clear(); }
 
  private:

@@ -21,6 +21,9 @@ enum TensorFlags : uint32_t {
   kTensorInput = 1u << 0,     // a leaf whose data the caller writes before compute
   kTensorExternal = 1u << 1,  // data bound to memory outside the graph allocator (weights, caches)
   kTensorOutput = 1u << 2,    // the allocator keeps it alive to the end of the graph
+  // A weight whose bytes a backend rearranged at load into a layout only that backend's kernels
+  // read (Backend::prepare_weights; the CPU's Q4_0x8). Nothing else may read its data.
+  kTensorRepacked = 1u << 3,
 };
 
 struct TensorNode {

@@ -56,6 +56,8 @@ class Model {
   // (the mapped file) alive for as long as the model lives.
   void attach_weights(std::unique_ptr<Context> arena) { weight_arena_ = std::move(arena); }
   void keep_alive(std::shared_ptr<const void> owner) { keep_alive_ = std::move(owner); }
+  // The weight leaves (nullptr before attach_weights), for Backend::prepare_weights.
+  Context* weights() { return weight_arena_.get(); }
 
  protected:
   explicit Model(ModelConfig config) : config_(std::move(config)) {}

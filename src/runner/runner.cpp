@@ -49,6 +49,13 @@ Result<std::unique_ptr<Runner>> Runner::load(const std::string& path, const Runn
                                                        options.max_sequences, options.kv_dtype));
   CORRAL_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend,
                           backends.create(options.backend, options.backend_options));
+  if (!options.use_mmap) {
+    // The weights are a private copy: the backend may rearrange them for its kernels once, here.
+    CORRAL_TRY(file->set_writable(true));
+    const Status prepared = backend->prepare_weights(*model.value()->weights());
+    CORRAL_TRY(file->set_writable(false));
+    if (!prepared.ok()) return prepared.with_context(path);
+  }
   std::unique_ptr<DebugDumper> dumper;
   if (!options.dump.dir.empty()) {
     CORRAL_ASSIGN_OR_RETURN(dumper, DebugDumper::create(options.dump));

@@ -20,6 +20,7 @@ BackendOptions Runtime::backend_options() {
   o.pool = &thread_pool();
   o.num_threads = env_.num_threads;
   o.cpu_isa = env_.cpu_isa;
+  o.repack_weights = env_.cpu_repack;
   return o;
 }
 

@@ -49,6 +49,9 @@ EnvConfig load_env_config() {
     }
   }
   if (const char* v = get("CORRAL_CPU_ISA")) c.cpu_isa = v;
+  int cpu_repack = 1;
+  read_int("CORRAL_CPU_REPACK", &cpu_repack);
+  c.cpu_repack = cpu_repack != 0;
   read_int("CORRAL_NUM_THREADS", &c.num_threads);
   if (const char* v = get("CORRAL_DUMP_DIR")) c.dump_dir = v;
   if (const char* v = get("CORRAL_DEBUG_DUMP")) c.dump_dir = v;

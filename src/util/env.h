@@ -17,6 +17,7 @@ struct EnvConfig {
   std::string registry_auth_file;               // CORRAL_REGISTRY_AUTH_FILE
   LogLevel log_level = LogLevel::kWarn;  // CORRAL_LOG (error|warn|info|debug|trace); CORRAL_DEBUG=1 -> debug
   std::string cpu_isa;                   // CORRAL_CPU_ISA (generic|avx2|avx512), empty = best
+  bool cpu_repack = true;                // CORRAL_CPU_REPACK=0: keep weights in their file layout
   int num_threads = 0;                   // CORRAL_NUM_THREADS, 0 = physical cores
   std::string dump_dir;                  // CORRAL_DEBUG_DUMP (alias CORRAL_DUMP_DIR)
   std::string dump_filter;               // CORRAL_DUMP_FILTER (regex over tensor names)

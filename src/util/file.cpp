@@ -17,7 +17,7 @@ MappedFile::~MappedFile() {
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : data_(other.data_), size_(other.size_), path_(std::move(other.path_)) {
+    : data_(other.data_), size_(other.size_), path_(std::move(other.path_)), copy_(other.copy_) {
   other.data_ = nullptr;
   other.size_ = 0;
 }
@@ -28,6 +28,7 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
     data_ = other.data_;
     size_ = other.size_;
     path_ = std::move(other.path_);
+    copy_ = other.copy_;
     other.data_ = nullptr;
     other.size_ = 0;
   }
@@ -107,6 +108,7 @@ Result<MappedFile> MappedFile::open(const std::string& path, Load load) {
     ::close(fd);
     if (!read.ok()) return read;  // out's destructor unmaps the copy
     mprotect(p, out.size_, PROT_READ);
+    out.copy_ = true;
     return out;
   }
   if (out.size_ > 0) {
@@ -121,6 +123,14 @@ Result<MappedFile> MappedFile::open(const std::string& path, Load load) {
   }
   ::close(fd);
   return out;
+}
+
+Status MappedFile::set_writable(bool writable) {
+  if (!copy_) return unsupported("%s: mapped from the file, its bytes cannot change", path_.c_str());
+  if (mprotect(data_, size_, writable ? PROT_READ | PROT_WRITE : PROT_READ) != 0) {
+    return io_error("%s: cannot change the protection of its copy: %s", path_.c_str(), std::strerror(errno));
+  }
+  return ok_status();
 }
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {

@@ -34,6 +34,10 @@ class MappedFile {
 
   const std::byte* data() const { return data_; }
   size_t size() const { return size_; }
+  // kCopy only: lifts (true) or restores (false) the read-only protection of the copy, so the
+  // loader can rearrange weights in place before anything reads them. kUnsupported for a mapping
+  // of the file itself.
+  Status set_writable(bool writable);
   std::span<const std::byte> bytes() const { return {data_, size_}; }
   const std::string& path() const { return path_; }
 
@@ -41,6 +45,7 @@ class MappedFile {
   std::byte* data_ = nullptr;
   size_t size_ = 0;
   std::string path_;
+  bool copy_ = false;
 };
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes = size_t(1) << 32);

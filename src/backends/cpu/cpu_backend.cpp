@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "backends/cpu/gemm.h"
+#include "backends/cpu/repack.h"
 #include "ml/quant.h"
 #include "util/check.h"
 
@@ -45,6 +46,11 @@ const void* params_of(const TensorNode& n) {
 bool plain(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16; }
 bool convertible(DType t) { return plain(t) || t == DType::kI32 || quant_supported(t); }
 
+bool repacked(const TensorNode* t) {
+  return t != nullptr && ((t->flags & kTensorRepacked) != 0 ||
+                          (t->view_src != nullptr && (t->view_src->flags & kTensorRepacked) != 0));
+}
+
 // Rows of at least this many elements per chunk keep dispatch overhead below the work.
 int64_t min_rows(int64_t row_len) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, row_len)); }
 
@@ -72,11 +78,18 @@ Result<std::unique_ptr<CpuBackend>> CpuBackend::create(const BackendOptions& opt
     owned = std::make_unique<ThreadPool>(options.num_threads);
     pool = owned.get();
   }
-  return std::unique_ptr<CpuBackend>(new CpuBackend(isa, pool, std::move(owned)));
+  auto backend = std::unique_ptr<CpuBackend>(new CpuBackend(isa, pool, std::move(owned)));
+  backend->repack_ = options.repack_weights;
+  return backend;
 }
 
 bool CpuBackend::supports(const TensorNode& n) const {
   const auto src = [&](int i) { return n.src[static_cast<size_t>(i)]->dtype; };
+  // A repacked weight is read as mul_mat's weights or get_rows' table, itself (not through a view).
+  for (int i = 0; i < n.n_src && n.op != Op::kView; ++i) {
+    const TensorNode* s = n.src[static_cast<size_t>(i)];
+    if (repacked(s) && !(i == 0 && (n.op == Op::kMulMat || n.op == Op::kGetRows) && !s->is_view())) return false;
+  }
   switch (n.op) {
     case Op::kView: return true;
     case Op::kMulMat: return matmul_supported(src(0));
@@ -86,6 +99,40 @@ bool CpuBackend::supports(const TensorNode& n) const {
     case Op::kNone: case Op::kCount: return false;
     default: return table_.fn[static_cast<size_t>(n.op)] != nullptr;
   }
+}
+
+Status CpuBackend::prepare_weights(Context& weights) {
+  if (!repack_ || !q4_0x8_direct(isa_)) return ok_status();
+  for (TensorNode& n : weights.nodes()) {
+    if (!n.is_leaf() || n.data == nullptr || n.dtype != DType::kQ4_0 || n.shape.rank() != 2 || !is_contiguous(n) ||
+        (n.flags & kTensorRepacked) != 0 || !q4_0x8_fits(n.shape[0], n.shape[1])) {
+      continue;
+    }
+    const int64_t k = n.shape[1];
+    const size_t group = static_cast<size_t>(k / 32) * kQ4_0x8BlockBytes;
+    std::byte* data = n.data;
+    pool_->parallel_for(n.shape[0] / kQ4_0x8Rows, 16, [&](int64_t b, int64_t e, int) {
+      repack_q4_0x8(data + static_cast<size_t>(b) * group, (e - b) * kQ4_0x8Rows, k);
+    });
+    n.flags |= kTensorRepacked;
+  }
+  return ok_status();
+}
+
+Status CpuBackend::run_get_rows_q4_0x8(const TensorNode& n) {
+  const TensorNode& table = *n.src[0];
+  const int32_t* ids = reinterpret_cast<const int32_t*>(n.src[1]->data);
+  const int64_t k = table.shape[1];
+  const size_t row_bytes = static_cast<size_t>(k / 32) * 18;
+  float* out = reinterpret_cast<float*>(n.data);
+  pool_->parallel_for(n.src[1]->shape.numel(), 1, [&](int64_t b, int64_t e, int) {
+    std::vector<std::byte> row(row_bytes);
+    for (int64_t r = b; r < e; ++r) {
+      unpack_q4_0x8_rows(table.data, k, ids[r], ids[r] + 1, row.data());
+      dequantize_row(DType::kQ4_0, row.data(), out + r * k, k);
+    }
+  });
+  return ok_status();
 }
 
 Status CpuBackend::compute(Graph& g) {
@@ -121,6 +168,7 @@ Status CpuBackend::run_node(TensorNode& n) {
           return invalid_argument("get_rows: id %d outside table %s", ids[i], describe(*n.src[0]).c_str());
         }
       }
+      if (repacked(n.src[0])) return run_get_rows_q4_0x8(n);
       break;
     }
     case Op::kSetRows: {

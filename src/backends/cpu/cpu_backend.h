@@ -26,6 +26,11 @@ class CpuBackend final : public Backend {
   std::string_view name() const override { return "cpu"; }
   bool supports(const TensorNode& node) const override;
   Status compute(Graph& g) override;
+  // Where this ISA has the Q4_0x8 decode kernel (q4_0x8_direct): every 2-D Q4_0 weight whose rows
+  // come in groups of 8 takes the Q4_0x8 layout (repack.h), read by mul_mat (as its weights) and
+  // get_rows (as its table) only. options.repack_weights false (CORRAL_CPU_REPACK=0) keeps every
+  // weight as it is.
+  Status prepare_weights(Context& weights) override;
 
   Isa isa() const { return isa_; }
   int n_threads() const { return pool_->size(); }
@@ -34,8 +39,10 @@ class CpuBackend final : public Backend {
   CpuBackend(Isa isa, ThreadPool* pool, std::unique_ptr<ThreadPool> owned);
   Status run_node(TensorNode& n);
   Status run_mul_mat(const TensorNode& n);
+  Status run_get_rows_q4_0x8(const TensorNode& n);
 
   Isa isa_;
+  bool repack_ = true;
   std::unique_ptr<ThreadPool> owned_pool_;
   ThreadPool* pool_;
   KernelTable table_{};

@@ -1,5 +1,5 @@
 // The CPU mul_mat: activations packed once per op for the weight dtype (rows split across
-// threads), then the [N x M] output of every batch split into tiles that threads claim and
+// threads; Q4_0x8 weights pack as Q4_0), then the [N x M] output of every batch split into tiles that threads claim and
 // compute with the matmul seam (gemm.h). GQA-style broadcasting maps x batch b to w batch
 // b / (x_dim / w_dim).
 #include <algorithm>
@@ -70,6 +70,9 @@ Status CpuBackend::run_mul_mat(const TensorNode& n) {
   }
   const int64_t n_ri = (m + row_chunk - 1) / row_chunk;
   float* out = reinterpret_cast<float*>(n.data);
+  // Q4_0 weights in the Q4_0x8 layout (prepare_weights; 2-D, so one weight batch; row chunks are
+  // multiples of 16 or end at m, so tiles hold whole groups).
+  const bool x8 = (wn.flags & kTensorRepacked) != 0;
   // Item order: column chunks fastest, so a thread's consecutive items reuse one weight tile.
   pool_->parallel_for(batches * n_ri * n_ci, 1, [&](int64_t b, int64_t e, int) {
     for (int64_t it = b; it < e; ++it) {
@@ -78,8 +81,14 @@ Status CpuBackend::run_mul_mat(const TensorNode& n) {
       const std::byte* wp = wn.data + (b0 / r0) * w.nb[0] + (b1 / r1) * w.nb[1];
       const std::byte* xq = packed + static_cast<size_t>(bi * cols) * row_bytes;
       const int64_t i0 = ri * row_chunk, j0 = ci * col_chunk;
-      matmul_tile(isa, wt, k, wp, static_cast<size_t>(w.nb[2]), xq, row_bytes, out + bi * cols * m,
-                  static_cast<size_t>(m), i0, std::min(m, i0 + row_chunk), j0, std::min(cols, j0 + col_chunk));
+      float* c = out + bi * cols * m;
+      const int64_t i1 = std::min(m, i0 + row_chunk), j1 = std::min(cols, j0 + col_chunk);
+      if (x8) {
+        matmul_tile_q4_0x8(isa, k, wp, xq, row_bytes, c, static_cast<size_t>(m), i0, i1, j0, j1);
+      } else {
+        matmul_tile(isa, wt, k, wp, static_cast<size_t>(w.nb[2]), xq, row_bytes, c, static_cast<size_t>(m), i0, i1,
+                    j0, j1);
+      }
     }
   });
   return ok_status();
