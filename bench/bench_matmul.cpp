@@ -14,9 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <tuple>
 #include <memory>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "backends/cpu/cpu_features.h"
@@ -84,12 +84,16 @@ const Weights& weights(DType t, int copies, bool x8 = false) {
 }
 
 // The weight dtype of a benchmark dtype id (kQ4_0x8: Q4_0).
-DType id_dtype(int64_t id) { return id == kQ4_0x8 ? DType::kQ4_0 : static_cast<DType>(id); }
-std::string id_name(int64_t id) { return id == kQ4_0x8 ? "Q4_0x8" : std::string(corral::dtype_name(id_dtype(id))); }
+DType id_dtype(int64_t id) {
+  return id == kQ4_0x8 ? DType::kQ4_0 : static_cast<DType>(id);
+}
+std::string id_name(int64_t id) {
+  return id == kQ4_0x8 ? "Q4_0x8" : std::string(corral::dtype_name(id_dtype(id)));
+}
 
 // matmul_tile, or matmul_tile_q4_0x8 for x8 weights.
-void tile(Isa isa, bool x8, DType t, const uint8_t* w, size_t row_bytes, const uint8_t* xq, size_t xr, float* c,
-          int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+void tile(Isa isa, bool x8, DType t, const uint8_t* w, size_t row_bytes, const uint8_t* xq, size_t xr,
+          float* c, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   if (x8) return matmul_tile_q4_0x8(isa, kK, w, xq, xr, c, kN, i0, i1, j0, j1);
   matmul_tile(isa, t, kK, w, row_bytes, xq, xr, c, kN, i0, i1, j0, j1);
 }

@@ -88,7 +88,8 @@ bool CpuBackend::supports(const TensorNode& n) const {
   // A repacked weight is read as mul_mat's weights or get_rows' table, itself (not through a view).
   for (int i = 0; i < n.n_src && n.op != Op::kView; ++i) {
     const TensorNode* s = n.src[static_cast<size_t>(i)];
-    if (repacked(s) && !(i == 0 && (n.op == Op::kMulMat || n.op == Op::kGetRows) && !s->is_view())) return false;
+    if (repacked(s) && !(i == 0 && (n.op == Op::kMulMat || n.op == Op::kGetRows) && !s->is_view()))
+      return false;
   }
   switch (n.op) {
     case Op::kView: return true;
@@ -104,8 +105,8 @@ bool CpuBackend::supports(const TensorNode& n) const {
 Status CpuBackend::prepare_weights(Context& weights) {
   if (!repack_ || !q4_0x8_direct(isa_)) return ok_status();
   for (TensorNode& n : weights.nodes()) {
-    if (!n.is_leaf() || n.data == nullptr || n.dtype != DType::kQ4_0 || n.shape.rank() != 2 || !is_contiguous(n) ||
-        (n.flags & kTensorRepacked) != 0 || !q4_0x8_fits(n.shape[0], n.shape[1])) {
+    if (!n.is_leaf() || n.data == nullptr || n.dtype != DType::kQ4_0 || n.shape.rank() != 2 ||
+        !is_contiguous(n) || (n.flags & kTensorRepacked) != 0 || !q4_0x8_fits(n.shape[0], n.shape[1])) {
       continue;
     }
     const int64_t k = n.shape[1];

@@ -35,8 +35,8 @@ void matmul_tile(Isa isa, DType weight, int64_t k, const void* w, size_t w_row_b
 // k / 32 * 18 bytes apart as before). Tiles the ISA decodes directly (q4_0x8_direct; whole groups,
 // at most kGemvMaxCols activation rows: decode) run the group kernel; any other tile unpacks its
 // rows and runs the Q4_0 kernels, so it gets the bits of the plain matrix.
-void matmul_tile_q4_0x8(Isa isa, int64_t k, const void* w, const void* xq, size_t xq_row_bytes, float* c, size_t ldc,
-                        int64_t i0, int64_t i1, int64_t j0, int64_t j1);
+void matmul_tile_q4_0x8(Isa isa, int64_t k, const void* w, const void* xq, size_t xq_row_bytes, float* c,
+                        size_t ldc, int64_t i0, int64_t i1, int64_t j0, int64_t j1);
 // True when isa has the Q4_0x8 group kernel: the only case the layout is worth choosing.
 bool q4_0x8_direct(Isa isa);
 

@@ -1,7 +1,7 @@
 // The CPU mul_mat: activations packed once per op for the weight dtype (rows split across
-// threads; Q4_0x8 weights pack as Q4_0), then the [N x M] output of every batch split into tiles that threads claim and
-// compute with the matmul seam (gemm.h). GQA-style broadcasting maps x batch b to w batch
-// b / (x_dim / w_dim).
+// threads; Q4_0x8 weights pack as Q4_0), then the [N x M] output of every batch split into tiles that threads
+// claim and compute with the matmul seam (gemm.h). GQA-style broadcasting maps x batch b to w batch b /
+// (x_dim / w_dim).
 #include <algorithm>
 
 #include "backends/cpu/cpu_backend.h"
@@ -86,8 +86,8 @@ Status CpuBackend::run_mul_mat(const TensorNode& n) {
       if (x8) {
         matmul_tile_q4_0x8(isa, k, wp, xq, row_bytes, c, static_cast<size_t>(m), i0, i1, j0, j1);
       } else {
-        matmul_tile(isa, wt, k, wp, static_cast<size_t>(w.nb[2]), xq, row_bytes, c, static_cast<size_t>(m), i0, i1,
-                    j0, j1);
+        matmul_tile(isa, wt, k, wp, static_cast<size_t>(w.nb[2]), xq, row_bytes, c, static_cast<size_t>(m),
+                    i0, i1, j0, j1);
       }
     }
   });

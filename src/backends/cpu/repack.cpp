@@ -11,12 +11,18 @@ namespace {
 constexpr size_t kBlock = 18;  // one Q4_0 block: F16 d, 16 quant bytes
 
 // Byte offsets inside a Q4_0x8 block of row l's scale and of its quant bytes 4c..4c+3.
-constexpr size_t scale_at(int64_t l) { return 2 * static_cast<size_t>(l); }
-constexpr size_t chunk_at(int c, int64_t l) { return 16 + 32 * static_cast<size_t>(c) + 4 * static_cast<size_t>(l); }
+constexpr size_t scale_at(int64_t l) {
+  return 2 * static_cast<size_t>(l);
+}
+constexpr size_t chunk_at(int c, int64_t l) {
+  return 16 + 32 * static_cast<size_t>(c) + 4 * static_cast<size_t>(l);
+}
 
 }  // namespace
 
-bool q4_0x8_fits(int64_t rows, int64_t k) { return rows > 0 && k > 0 && rows % kQ4_0x8Rows == 0 && k % 32 == 0; }
+bool q4_0x8_fits(int64_t rows, int64_t k) {
+  return rows > 0 && k > 0 && rows % kQ4_0x8Rows == 0 && k % 32 == 0;
+}
 
 void repack_q4_0x8(void* data, int64_t rows, int64_t k) {
   const int64_t nb = k / 32;

@@ -334,7 +334,8 @@ TEST(Q4_0x8, BatchesAndFallbackTilesKeepTheirBits) {
       const size_t xr = activation_row_bytes(DType::kQ4_0, k);
       std::vector<float> batch(m * n), one(m * n), plain(m * n), cut(m * n);
       matmul_tile_q4_0x8(isa, k, r.w.data(), xq.data(), xr, batch.data(), m, 0, m, 0, n);
-      for (int64_t j = 0; j < n; ++j) matmul_tile_q4_0x8(isa, k, r.w.data(), xq.data(), xr, one.data(), m, 0, m, j, j + 1);
+      for (int64_t j = 0; j < n; ++j)
+        matmul_tile_q4_0x8(isa, k, r.w.data(), xq.data(), xr, one.data(), m, 0, m, j, j + 1);
       matmul_tile(isa, DType::kQ4_0, k, p.w.data(), p.w_row, xq.data(), xr, plain.data(), m, 0, m, 0, n);
       for (const int64_t i0 : {0, 5, 19}) {  // tiles 0..5, 5..19, 19..24: every one cuts a group
         const int64_t i1 = i0 == 0 ? 5 : i0 == 5 ? 19 : m;
@@ -342,9 +343,11 @@ TEST(Q4_0x8, BatchesAndFallbackTilesKeepTheirBits) {
       }
       for (size_t i = 0; i < batch.size(); ++i) {
         if (q4_0x8_direct(isa) && matmul_is_gemv(isa, DType::kQ4_0, n)) {
-          ASSERT_EQ(batch[i], one[i]) << isa_name(isa) << " n=" << n << " column " << i / m << " row " << i % m;
+          ASSERT_EQ(batch[i], one[i])
+              << isa_name(isa) << " n=" << n << " column " << i / m << " row " << i % m;
         } else {
-          ASSERT_EQ(batch[i], plain[i]) << isa_name(isa) << " n=" << n << " column " << i / m << " row " << i % m;
+          ASSERT_EQ(batch[i], plain[i])
+              << isa_name(isa) << " n=" << n << " column " << i / m << " row " << i % m;
         }
         ASSERT_EQ(cut[i], plain[i]) << isa_name(isa) << " n=" << n << " column " << i / m << " row " << i % m;
       }

@@ -118,21 +118,31 @@ bool q4_0x8_direct(Isa isa) {
 #endif
 }
 
-void matmul_tile_q4_0x8(Isa isa, int64_t k, const void* w, const void* xq, size_t xq_row_bytes, float* c, size_t ldc,
-                        int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+void matmul_tile_q4_0x8(Isa isa, int64_t k, const void* w, const void* xq, size_t xq_row_bytes, float* c,
+                        size_t ldc, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   CORRAL_CHECK(k > 0 && k % 32 == 0, "matmul_tile_q4_0x8: bad args");
   if (i1 <= i0 || j1 <= j0) return;
   const size_t row_bytes = static_cast<size_t>(k / 32) * 18;
 #if defined(CORRAL_HAVE_X86_KERNELS)
   if (isa == Isa::kAvx512) {
-    const TileArgs a{k, static_cast<const uint8_t*>(w), row_bytes, static_cast<const uint8_t*>(xq), xq_row_bytes, c,
-                     ldc, i0, i1, j0, j1};
+    const TileArgs a{k,
+                     static_cast<const uint8_t*>(w),
+                     row_bytes,
+                     static_cast<const uint8_t*>(xq),
+                     xq_row_bytes,
+                     c,
+                     ldc,
+                     i0,
+                     i1,
+                     j0,
+                     j1};
     if (avx512::matmul_tile_q4_0x8(a)) return;
   }
 #endif
   std::vector<uint8_t> rows(static_cast<size_t>(i1 - i0) * row_bytes);
   unpack_q4_0x8_rows(w, k, i0, i1, rows.data());
-  matmul_tile(isa, DType::kQ4_0, k, rows.data(), row_bytes, xq, xq_row_bytes, c + i0, ldc, 0, i1 - i0, j0, j1);
+  matmul_tile(isa, DType::kQ4_0, k, rows.data(), row_bytes, xq, xq_row_bytes, c + i0, ldc, 0, i1 - i0, j0,
+              j1);
 }
 
 TileHint preferred_tile(Isa isa, DType weight) {

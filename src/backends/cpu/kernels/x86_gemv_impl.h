@@ -256,8 +256,8 @@ CORRAL_GEMV_FN void rows_q8_0(const uint8_t* w, size_t wrb, const uint8_t* x, si
 // acc = fma(dot, d * da, acc) in block order; nothing depends on C, so a batch gets the bits of
 // each sequence alone. offs[c * nb + b] = -8 x the sum of activation block b of row c.
 template <int C>
-CORRAL_GEMV_FN void group_q4_0x8(const uint8_t* g, const uint8_t* x, size_t xrb, const int32_t* offs, int64_t nb,
-                                 float* out, size_t ldc) {
+CORRAL_GEMV_FN void group_q4_0x8(const uint8_t* g, const uint8_t* x, size_t xrb, const int32_t* offs,
+                                 int64_t nb, float* out, size_t ldc) {
   __m256 acc[C];
   const BlockQ8_0* xr[C];
   CORRAL_GEMV_UNROLL
@@ -294,7 +294,8 @@ CORRAL_GEMV_FN void group_q4_0x8(const uint8_t* g, const uint8_t* x, size_t xrb,
       s1 = dot_u8s8(s1, lo[3], four(3));
       h0 = dot_u8s8(h0, hi[2], four(6));
       h1 = dot_u8s8(h1, hi[3], four(7));
-      const __m256i dot = _mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_srai_epi32(_mm256_add_epi32(h0, h1), 4));
+      const __m256i dot =
+          _mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_srai_epi32(_mm256_add_epi32(h0, h1), 4));
       const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(half_at(tab, xr[c] + b)));
       acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, acc[c]);
     }
