@@ -182,12 +182,30 @@ std::vector<double> abs_reference(const Problem& p, const std::vector<uint8_t>& 
   return c;
 }
 
+// Checks a tile's output c (n activation rows, ldc apart, pre-filled with -12345) against the double
+// reference of an m-row problem: rows [i0, i1) within 1e-6 * sum |w * x| (float32 accumulation of a
+// few hundred terms stays near 1e-7; a wrong scale, level or offset is off by whole terms), the
+// rest untouched.
+void expect_tile_near(const std::vector<float>& c, size_t ldc, int64_t m, int64_t n, int64_t i0, int64_t i1,
+                      const std::vector<double>& ref, const std::vector<double>& mag, const std::string& what) {
+  for (int64_t j = 0; j < n; ++j) {
+    for (int64_t i = 0; i < static_cast<int64_t>(ldc); ++i) {
+      const float got = c[j * ldc + i];
+      if (i < i0 || i >= i1) {
+        ASSERT_EQ(got, -12345.0f) << what << ": wrote outside the tile at j=" << j << " i=" << i;
+        continue;
+      }
+      EXPECT_LE(std::fabs(got - ref[j * m + i]), 1e-6 * mag[j * m + i])
+          << what << " n=" << n << " j=" << j << " i=" << i << " tile rows " << i0 << ".." << i1;
+    }
+  }
+}
+
 // The decode shape: one to eight activation rows (a few sequences decoding together) take the fused
 // matrix-vector kernels (up to three for float weights). Odd weight row counts (passes of 4 or 2
 // with remainders), activation rows in passes of 4 with remainders, k of one block and of many
 // blocks, tiles at offsets.
-// Every output is checked on its own: |error| <= 1e-6 * sum |w * x| (float32 accumulation of a
-// few hundred terms stays near 1e-7; a wrong scale, level or offset is off by whole terms).
+// Every output is checked on its own (expect_tile_near).
 TEST_P(MatmulTile, FewActivationRowsMatchDoubleReference) {
   const auto [type, isa] = GetParam();
   const int64_t bs = dtype_traits(type).block_size;
@@ -204,17 +222,7 @@ TEST_P(MatmulTile, FewActivationRowsMatchDoubleReference) {
         const size_t ldc = 25;
         std::vector<float> c(ldc * n, -12345.0f);
         matmul_tile(isa, type, k, p.w.data(), p.w_row, xq.data(), xr, c.data(), ldc, i0, i1, 0, n);
-        for (int64_t j = 0; j < n; ++j) {
-          for (int64_t i = 0; i < static_cast<int64_t>(ldc); ++i) {
-            const float got = c[j * ldc + i];
-            if (i < i0 || i >= i1) {
-              ASSERT_EQ(got, -12345.0f) << "wrote outside the tile at j=" << j << " i=" << i;
-              continue;
-            }
-            EXPECT_LE(std::fabs(got - ref[j * p.s.m + i]), 1e-6 * mag[j * p.s.m + i])
-                << "k=" << k << " n=" << n << " j=" << j << " i=" << i << " tile rows " << i0 << ".." << i1;
-          }
-        }
+        expect_tile_near(c, ldc, p.s.m, n, i0, i1, ref, mag, "k=" + std::to_string(k));
       }
     }
   }
@@ -304,18 +312,7 @@ TEST(Q4_0x8, MatchesDoubleReference) {
           const size_t ldc = 33;
           std::vector<float> c(ldc * n, -12345.0f);
           matmul_tile_q4_0x8(isa, k, r.w.data(), xq.data(), xr, c.data(), ldc, i0, i1, 0, n);
-          for (int64_t j = 0; j < n; ++j) {
-            for (int64_t i = 0; i < static_cast<int64_t>(ldc); ++i) {
-              const float got = c[j * ldc + i];
-              if (i < i0 || i >= i1) {
-                ASSERT_EQ(got, -12345.0f) << "wrote outside the tile at j=" << j << " i=" << i;
-                continue;
-              }
-              EXPECT_LE(std::fabs(got - ref[j * p.s.m + i]), 1e-6 * mag[j * p.s.m + i])
-                  << isa_name(isa) << " k=" << k << " n=" << n << " j=" << j << " i=" << i << " rows " << i0
-                  << ".." << i1;
-            }
-          }
+          expect_tile_near(c, ldc, p.s.m, n, i0, i1, ref, mag, std::string(isa_name(isa)) + " k=" + std::to_string(k));
         }
       }
     }

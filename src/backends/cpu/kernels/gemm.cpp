@@ -8,6 +8,15 @@
 #include <vector>
 
 namespace corral::cpu {
+namespace {
+
+TileArgs tile_args(int64_t k, const void* w, size_t w_row_bytes, const void* xq, size_t xq_row_bytes, float* c,
+                   size_t ldc, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  return {k, static_cast<const uint8_t*>(w), w_row_bytes, static_cast<const uint8_t*>(xq), xq_row_bytes, c, ldc,
+          i0, i1, j0, j1};
+}
+
+}  // namespace
 
 bool matmul_supported(DType weight) {
   switch (weight) {
@@ -86,17 +95,7 @@ void matmul_tile(Isa isa, DType weight, int64_t k, const void* w, size_t w_row_b
                  size_t xq_row_bytes, float* c, size_t ldc, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   CORRAL_CHECK(matmul_supported(weight) && k % dtype_traits(weight).block_size == 0, "matmul_tile: bad args");
   if (i1 <= i0 || j1 <= j0) return;
-  const TileArgs a{k,
-                   static_cast<const uint8_t*>(w),
-                   w_row_bytes,
-                   static_cast<const uint8_t*>(xq),
-                   xq_row_bytes,
-                   c,
-                   ldc,
-                   i0,
-                   i1,
-                   j0,
-                   j1};
+  const TileArgs a = tile_args(k, w, w_row_bytes, xq, xq_row_bytes, c, ldc, i0, i1, j0, j1);
   switch (isa) {
 #if defined(CORRAL_HAVE_X86_KERNELS)
     case Isa::kAvx2:
@@ -125,18 +124,7 @@ void matmul_tile_q4_0x8(Isa isa, int64_t k, const void* w, const void* xq, size_
   const size_t row_bytes = static_cast<size_t>(k / 32) * 18;
 #if defined(CORRAL_HAVE_X86_KERNELS)
   if (isa == Isa::kAvx512) {
-    const TileArgs a{k,
-                     static_cast<const uint8_t*>(w),
-                     row_bytes,
-                     static_cast<const uint8_t*>(xq),
-                     xq_row_bytes,
-                     c,
-                     ldc,
-                     i0,
-                     i1,
-                     j0,
-                     j1};
-    if (avx512::matmul_tile_q4_0x8(a)) return;
+    if (avx512::matmul_tile_q4_0x8(tile_args(k, w, row_bytes, xq, xq_row_bytes, c, ldc, i0, i1, j0, j1))) return;
   }
 #endif
   std::vector<uint8_t> rows(static_cast<size_t>(i1 - i0) * row_bytes);
