@@ -68,6 +68,7 @@ Result<std::unique_ptr<Scheduler::Lease>> Scheduler::acquire(const ModelSpec& re
                                                              const std::atomic<bool>* cancel) {
   ModelSpec spec = requested;
   if (spec.num_thread == options_.default_num_thread) spec.num_thread = 0;
+  if (spec.use_mmap < 0) spec.use_mmap = options_.default_use_mmap ? 1 : 0;
   std::unique_lock<std::mutex> lock(mu_);
   if (in_flight_ >= options_.max_queue) {
     return unavailable("server busy, please try again: maximum pending requests (%d) exceeded",
@@ -97,7 +98,7 @@ Result<std::unique_ptr<Scheduler::Lease>> Scheduler::acquire(const ModelSpec& re
         continue;
       }
       if (e->spec.model_path == spec.model_path && e->spec.num_ctx == spec.num_ctx &&
-          e->spec.num_thread == spec.num_thread && !e->unload_when_idle) {
+          e->spec.num_thread == spec.num_thread && e->spec.use_mmap == spec.use_mmap && !e->unload_when_idle) {
         ++e->refs;
         e->spec.keep_alive = spec.keep_alive;
         e->expires = Clock::time_point::max();

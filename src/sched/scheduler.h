@@ -34,6 +34,7 @@ struct ModelSpec {
   uint64_t size = 0;       // bytes (shown by ps)
   int num_ctx = 4096;
   int num_thread = 0;  // CPU threads of its backend (0: the shared pool); another value reloads
+  int use_mmap = -1;   // 1 map the GGUF, 0 read it in, -1 the default; another value reloads
   KeepAlive keep_alive;
 };
 
@@ -54,6 +55,7 @@ struct SchedulerOptions {
   int max_loaded_models = 3;   // <= 0 picks 3
   int max_queue = 512;         // requests admitted at once before kUnavailable
   int default_num_thread = 0;  // a spec asking for this many threads means the default (0)
+  bool default_use_mmap = false;  // what use_mmap -1 means (CORRAL_USE_MMAP)
 };
 
 using RunnerLoader = std::function<Result<std::unique_ptr<Runner>>(const ModelSpec&)>;

@@ -79,6 +79,7 @@ Result<std::unique_ptr<Generation>> Generation::prepare(sched::Scheduler& sched,
   spec.size = model.size;
   spec.num_ctx = g->options_.num_ctx;
   spec.num_thread = g->options_.num_thread;
+  spec.use_mmap = g->options_.use_mmap;
   spec.keep_alive = keep_alive;
   CORRAL_ASSIGN_OR_RETURN(g->lease_, sched.acquire(spec, &g->cancel_));
   if (g->load_only_) return g;

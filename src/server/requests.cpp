@@ -193,6 +193,9 @@ Status apply_options(const json& options, RunOptions* out) {
       CORRAL_ASSIGN_OR_RETURN(out->num_keep, get_int(v, k));
     } else if (key == "num_thread") {
       CORRAL_ASSIGN_OR_RETURN(out->num_thread, get_int(v, k));
+    } else if (key == "use_mmap") {
+      CORRAL_ASSIGN_OR_RETURN(const bool mmap, opt_bool(options, k, false));
+      out->use_mmap = mmap ? 1 : 0;
     } else if (key == "num_batch") {
       CORRAL_ASSIGN_OR_RETURN(out->num_batch, get_int(v, k));
     } else if (key == "temperature") {
@@ -219,7 +222,7 @@ Status apply_options(const json& options, RunOptions* out) {
     } else if (key == "stop") {
       CORRAL_ASSIGN_OR_RETURN(out->stop, get_stop(v, k));
     }
-    // Other Ollama options (mirostat, num_gpu, use_mmap, ...) are accepted and ignored.
+    // Other Ollama options (mirostat, num_gpu, ...) are accepted and ignored.
   }
   if (out->num_ctx < 1 || out->num_ctx > (1 << 20)) {
     return invalid_argument("option 'num_ctx' must be between 1 and %d, got %d", 1 << 20, out->num_ctx);

@@ -26,6 +26,7 @@ struct RunOptions {
   int num_predict = -1;
   int num_keep = 4;
   int num_thread = 0;
+  int use_mmap = -1;  // options.use_mmap: 1 maps the GGUF, 0 reads it in, -1 the server's default
   int num_batch = 512;
   std::vector<std::string> stop;
 };

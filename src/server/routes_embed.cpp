@@ -77,6 +77,7 @@ Result<EmbedOutcome> run_embed(ApiServer::Impl& s, const EmbedRequest& r, bool n
   spec.size = model.size;
   spec.num_ctx = opts.num_ctx;
   spec.num_thread = opts.num_thread;
+  spec.use_mmap = opts.use_mmap;
   spec.keep_alive = r.keep_alive.value_or(s.defaults.keep_alive);
   CORRAL_ASSIGN_OR_RETURN(std::unique_ptr<sched::Scheduler::Lease> lease, s.sched->acquire(spec));
   Runner& runner = lease->runner();
