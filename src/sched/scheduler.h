@@ -58,6 +58,7 @@ struct SchedulerOptions {
   bool default_use_mmap = false;  // what use_mmap -1 means (CORRAL_USE_MMAP)
 };
 
+// Loads a model for a spec whose defaults are resolved (num_thread 0: the default; use_mmap 0 or 1).
 using RunnerLoader = std::function<Result<std::unique_ptr<Runner>>(const ModelSpec&)>;
 
 class Scheduler {

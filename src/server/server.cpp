@@ -70,10 +70,10 @@ ApiServer::ApiServer(Runtime& runtime, store::Store store)
   so.default_num_thread = default_threads;
   so.default_use_mmap = env.use_mmap;
   impl_->sched =
-      std::make_unique<sched::Scheduler>(so, [backend_options, num_parallel, backends, default_threads,
-                                              use_mmap = env.use_mmap](const sched::ModelSpec& spec) {
+      std::make_unique<sched::Scheduler>(so, [backend_options, num_parallel, backends,
+                                              default_threads](const sched::ModelSpec& spec) {
         RunnerOptions ro;
-        ro.use_mmap = spec.use_mmap < 0 ? use_mmap : spec.use_mmap != 0;
+        ro.use_mmap = spec.use_mmap != 0;  // the scheduler resolved -1 to so.default_use_mmap
         ro.num_ctx = spec.num_ctx;
         ro.max_sequences = num_parallel;
         ro.backend_options = backend_options;

@@ -124,7 +124,7 @@ Status CpuBackend::run_get_rows_q4_0x8(const TensorNode& n) {
   const TensorNode& table = *n.src[0];
   const int32_t* ids = reinterpret_cast<const int32_t*>(n.src[1]->data);
   const int64_t k = table.shape[1];
-  const size_t row_bytes = static_cast<size_t>(k / 32) * 18;
+  const auto row_bytes = static_cast<size_t>(*dtype_row_bytes(DType::kQ4_0, static_cast<uint64_t>(k)));
   float* out = reinterpret_cast<float*>(n.data);
   pool_->parallel_for(n.src[1]->shape.numel(), 1, [&](int64_t b, int64_t e, int) {
     std::vector<std::byte> row(row_bytes);

@@ -121,7 +121,7 @@ void matmul_tile_q4_0x8(Isa isa, int64_t k, const void* w, const void* xq, size_
                         size_t ldc, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   CORRAL_CHECK(k > 0 && k % 32 == 0, "matmul_tile_q4_0x8: bad args");
   if (i1 <= i0 || j1 <= j0) return;
-  const size_t row_bytes = static_cast<size_t>(k / 32) * 18;
+  const auto row_bytes = static_cast<size_t>(*dtype_row_bytes(DType::kQ4_0, static_cast<uint64_t>(k)));
 #if defined(CORRAL_HAVE_X86_KERNELS)
   if (isa == Isa::kAvx512) {
     if (avx512::matmul_tile_q4_0x8(tile_args(k, w, row_bytes, xq, xq_row_bytes, c, ldc, i0, i1, j0, j1))) return;
