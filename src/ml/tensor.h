@@ -43,7 +43,7 @@ struct TensorNode {
   std::string name;
   int layer = -1;
   uint32_t flags = 0;
-  int id = 0;                      // creation index within its Context
+  int id = 0;  // creation index within its Context
 
   bool is_view() const { return view_src != nullptr; }
   bool is_leaf() const { return op == Op::kNone; }

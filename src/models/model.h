@@ -74,8 +74,8 @@ Result<KvCache> make_kv_cache(const KvCacheSpec& spec, int64_t capacity, int max
 
 // The inputs of one forward pass, shared by every architecture's forward().
 struct ForwardInputs {
-  Tensor tokens;       // I32 [n_tokens]
-  Tensor positions;    // I32 [n_tokens]
+  Tensor tokens;          // I32 [n_tokens]
+  Tensor positions;       // I32 [n_tokens]
   Tensor output_rows;     // I32 [n_out]: rows whose logits are returned (invalid: see below)
   bool all_rows = false;  // every row is an output: no selection
   KvGraph kv;
@@ -85,7 +85,8 @@ struct ForwardInputs {
 
 // Validates the batch against `config` (non-empty, token ids in range), places it in the cache
 // and binds the input leaves.
-Result<ForwardInputs> begin_forward(Context& ctx, const Batch& batch, KvCache& cache, const ModelConfig& config);
+Result<ForwardInputs> begin_forward(Context& ctx, const Batch& batch, KvCache& cache,
+                                    const ModelConfig& config);
 // The RoPE options of a config in `mode` (base, rotated dims, linear or YaRN scaling).
 nn::Rope rope_from_config(const ModelConfig& config, RopeMode mode);
 

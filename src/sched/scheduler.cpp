@@ -98,7 +98,8 @@ Result<std::unique_ptr<Scheduler::Lease>> Scheduler::acquire(const ModelSpec& re
         continue;
       }
       if (e->spec.model_path == spec.model_path && e->spec.num_ctx == spec.num_ctx &&
-          e->spec.num_thread == spec.num_thread && e->spec.use_mmap == spec.use_mmap && !e->unload_when_idle) {
+          e->spec.num_thread == spec.num_thread && e->spec.use_mmap == spec.use_mmap &&
+          !e->unload_when_idle) {
         ++e->refs;
         e->spec.keep_alive = spec.keep_alive;
         e->expires = Clock::time_point::max();

@@ -52,9 +52,9 @@ struct LoadedModel {
 };
 
 struct SchedulerOptions {
-  int max_loaded_models = 3;   // <= 0 picks 3
-  int max_queue = 512;         // requests admitted at once before kUnavailable
-  int default_num_thread = 0;  // a spec asking for this many threads means the default (0)
+  int max_loaded_models = 3;      // <= 0 picks 3
+  int max_queue = 512;            // requests admitted at once before kUnavailable
+  int default_num_thread = 0;     // a spec asking for this many threads means the default (0)
   bool default_use_mmap = false;  // what use_mmap -1 means (CORRAL_USE_MMAP)
 };
 

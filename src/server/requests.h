@@ -51,13 +51,13 @@ struct GenerationParams {
   // generate / completions
   std::string prompt;
   std::string suffix;
-  std::string system;          // overrides the model's SYSTEM
-  std::string template_text;   // overrides the model's TEMPLATE
+  std::string system;         // overrides the model's SYSTEM
+  std::string template_text;  // overrides the model's TEMPLATE
   bool raw = false;
   std::vector<int32_t> context;
   // chat
   tmpl::ChatRequest chat;
-  bool has_messages = false;   // "messages" was present (an empty list loads the model)
+  bool has_messages = false;  // "messages" was present (an empty list loads the model)
   nlohmann::json options = nlohmann::json::object();  // request options (applied over the model's)
   std::optional<sched::KeepAlive> keep_alive;
   bool include_usage = false;  // OpenAI stream_options.include_usage

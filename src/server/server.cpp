@@ -69,23 +69,22 @@ ApiServer::ApiServer(Runtime& runtime, store::Store store)
   impl_->default_threads = default_threads;
   so.default_num_thread = default_threads;
   so.default_use_mmap = env.use_mmap;
-  impl_->sched =
-      std::make_unique<sched::Scheduler>(so, [backend_options, num_parallel, backends,
-                                              default_threads](const sched::ModelSpec& spec) {
-        RunnerOptions ro;
-        ro.use_mmap = spec.use_mmap != 0;  // the scheduler resolved -1 to so.default_use_mmap
-        ro.num_ctx = spec.num_ctx;
-        ro.max_sequences = num_parallel;
-        ro.backend_options = backend_options;
-        if (spec.num_thread > 0 && spec.num_thread != default_threads) {
-          // num_thread: this model's backend owns a pool of exactly that many threads.
-          ro.backend_options.pool = nullptr;
-          ro.backend_options.num_threads = spec.num_thread;
-        }
-        std::fprintf(stderr, "loading %s (num_ctx %d, num_thread %d, use_mmap %d)\n", spec.name.c_str(),
-                     spec.num_ctx, spec.num_thread > 0 ? spec.num_thread : default_threads, ro.use_mmap ? 1 : 0);
-        return Runner::load(spec.model_path, ro, *backends);
-      });
+  impl_->sched = std::make_unique<sched::Scheduler>(so, [backend_options, num_parallel, backends,
+                                                         default_threads](const sched::ModelSpec& spec) {
+    RunnerOptions ro;
+    ro.use_mmap = spec.use_mmap != 0;  // the scheduler resolved -1 to so.default_use_mmap
+    ro.num_ctx = spec.num_ctx;
+    ro.max_sequences = num_parallel;
+    ro.backend_options = backend_options;
+    if (spec.num_thread > 0 && spec.num_thread != default_threads) {
+      // num_thread: this model's backend owns a pool of exactly that many threads.
+      ro.backend_options.pool = nullptr;
+      ro.backend_options.num_threads = spec.num_thread;
+    }
+    std::fprintf(stderr, "loading %s (num_ctx %d, num_thread %d, use_mmap %d)\n", spec.name.c_str(),
+                 spec.num_ctx, spec.num_thread > 0 ? spec.num_thread : default_threads, ro.use_mmap ? 1 : 0);
+    return Runner::load(spec.model_path, ro, *backends);
+  });
   // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
   // `corral serve` share the port silently instead of failing with "address in use".
   impl_->http.set_socket_options([](socket_t sock) {

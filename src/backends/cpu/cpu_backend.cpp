@@ -34,17 +34,23 @@ KTensor ktensor(const TensorNode* n) {
 }
 
 const void* params_of(const TensorNode& n) {
-  return std::visit([](const auto& p) -> const void* {
-    if constexpr (std::is_same_v<std::decay_t<decltype(p)>, std::monostate>) {
-      return nullptr;
-    } else {
-      return &p;
-    }
-  }, n.params);
+  return std::visit(
+      [](const auto& p) -> const void* {
+        if constexpr (std::is_same_v<std::decay_t<decltype(p)>, std::monostate>) {
+          return nullptr;
+        } else {
+          return &p;
+        }
+      },
+      n.params);
 }
 
-bool plain(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16; }
-bool convertible(DType t) { return plain(t) || t == DType::kI32 || quant_supported(t); }
+bool plain(DType t) {
+  return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16;
+}
+bool convertible(DType t) {
+  return plain(t) || t == DType::kI32 || quant_supported(t);
+}
 
 bool repacked(const TensorNode* t) {
   return t != nullptr && ((t->flags & kTensorRepacked) != 0 ||
@@ -52,7 +58,9 @@ bool repacked(const TensorNode* t) {
 }
 
 // Rows of at least this many elements per chunk keep dispatch overhead below the work.
-int64_t min_rows(int64_t row_len) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, row_len)); }
+int64_t min_rows(int64_t row_len) {
+  return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, row_len));
+}
 
 }  // namespace
 
@@ -60,10 +68,16 @@ CpuBackend::CpuBackend(Isa isa, ThreadPool* pool, std::unique_ptr<ThreadPool> ow
     : isa_(isa), owned_pool_(std::move(owned)), pool_(pool) {
   switch (isa_) {
 #if defined(CORRAL_HAVE_X86_KERNELS)
-    case Isa::kAvx512: avx512::fill_kernel_table(&table_); break;
-    case Isa::kAvx2: avx2::fill_kernel_table(&table_); break;
+    case Isa::kAvx512:
+      avx512::fill_kernel_table(&table_);
+      break;
+    case Isa::kAvx2:
+      avx2::fill_kernel_table(&table_);
+      break;
 #endif
-    default: generic::fill_kernel_table(&table_); break;
+    default:
+      generic::fill_kernel_table(&table_);
+      break;
   }
 }
 
@@ -92,13 +106,21 @@ bool CpuBackend::supports(const TensorNode& n) const {
       return false;
   }
   switch (n.op) {
-    case Op::kView: return true;
-    case Op::kMulMat: return matmul_supported(src(0));
-    case Op::kGetRows: return convertible(src(0)) && src(0) != DType::kI32;
-    case Op::kCopy: return convertible(src(0)) && convertible(n.dtype);
-    case Op::kSetRows: return convertible(n.dtype) && n.dtype != DType::kI32;
-    case Op::kNone: case Op::kCount: return false;
-    default: return table_.fn[static_cast<size_t>(n.op)] != nullptr;
+    case Op::kView:
+      return true;
+    case Op::kMulMat:
+      return matmul_supported(src(0));
+    case Op::kGetRows:
+      return convertible(src(0)) && src(0) != DType::kI32;
+    case Op::kCopy:
+      return convertible(src(0)) && convertible(n.dtype);
+    case Op::kSetRows:
+      return convertible(n.dtype) && n.dtype != DType::kI32;
+    case Op::kNone:
+    case Op::kCount:
+      return false;
+    default:
+      return table_.fn[static_cast<size_t>(n.op)] != nullptr;
   }
 }
 
@@ -162,7 +184,8 @@ Status CpuBackend::run_node(TensorNode& n) {
   size_t scratch = 0;
   switch (n.op) {
     case Op::kGetRows: {
-      const int32_t* ids = n.src[1]->data == nullptr ? nullptr : reinterpret_cast<const int32_t*>(n.src[1]->data);
+      const int32_t* ids =
+          n.src[1]->data == nullptr ? nullptr : reinterpret_cast<const int32_t*>(n.src[1]->data);
       items = n.src[1]->shape.numel();
       for (int64_t i = 0; i < items; ++i) {
         if (ids[i] < 0 || ids[i] >= n.src[0]->shape[0]) {
@@ -177,7 +200,8 @@ Status CpuBackend::run_node(TensorNode& n) {
       const int32_t* idx = reinterpret_cast<const int32_t*>(n.src[2]->data);
       items = vals.shape[0];
       for (int64_t i = 0; i < items; ++i) {
-        if (idx[i] < 0 || idx[i] >= n.shape[0]) return invalid_argument("set_rows: row %d outside %s", idx[i], describe(n).c_str());
+        if (idx[i] < 0 || idx[i] >= n.shape[0])
+          return invalid_argument("set_rows: row %d outside %s", idx[i], describe(n).c_str());
       }
       op.row_len = items == 0 ? 0 : vals.shape.numel() / items;
       op.src_row_stride = vals.strides[0];
@@ -185,7 +209,9 @@ Status CpuBackend::run_node(TensorNode& n) {
       min_chunk = min_rows(op.row_len);
       break;
     }
-    case Op::kCopy: scratch = static_cast<size_t>(row_len); break;
+    case Op::kCopy:
+      scratch = static_cast<size_t>(row_len);
+      break;
     case Op::kConcat:
       op.axis = std::get<ConcatParams>(n.params).dim + (4 - n.shape.rank());
       items = op.dst.ne[0] * op.dst.ne[1] * op.dst.ne[2];
@@ -211,11 +237,13 @@ Status CpuBackend::run_node(TensorNode& n) {
       min_chunk = 1;
       break;
     }
-    default: break;
+    default:
+      break;
   }
   if (items == 0) return ok_status();
   scratch = (scratch + 15) / 16 * 16;
-  if (scratch_.size() < scratch * static_cast<size_t>(pool_->size())) scratch_.resize(scratch * static_cast<size_t>(pool_->size()));
+  if (scratch_.size() < scratch * static_cast<size_t>(pool_->size()))
+    scratch_.resize(scratch * static_cast<size_t>(pool_->size()));
   const KernelFn fn = table_.fn[static_cast<size_t>(n.op)];
   float* scratch_base = scratch_.data();
   pool_->parallel_for(items, min_chunk, [&](int64_t begin, int64_t end, int thread) {

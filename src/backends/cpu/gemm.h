@@ -27,9 +27,8 @@ void pack_activations(Isa isa, DType weight, const float* x, int64_t k, void* ou
 // C[j*ldc + i] = sum_k W[i,k] * X[j,k] for weight rows i in [i0,i1) and activation rows j in
 // [j0,j1). w points at weight row 0 (rows w_row_bytes apart), xq at packed activation row 0.
 // Tiles of any size and offset are allowed; tiles of preferred_tile() granularity are fastest.
-void matmul_tile(Isa isa, DType weight, int64_t k, const void* w, size_t w_row_bytes,
-                 const void* xq, size_t xq_row_bytes, float* c, size_t ldc,
-                 int64_t i0, int64_t i1, int64_t j0, int64_t j1);
+void matmul_tile(Isa isa, DType weight, int64_t k, const void* w, size_t w_row_bytes, const void* xq,
+                 size_t xq_row_bytes, float* c, size_t ldc, int64_t i0, int64_t i1, int64_t j0, int64_t j1);
 
 // matmul_tile for Q4_0 weights in the Q4_0x8 layout (repack.h; w points at group 0, rows
 // k / 32 * 18 bytes apart as before). Tiles the ISA decodes directly (q4_0x8_direct; whole groups,

@@ -10,7 +10,9 @@
 namespace corral::cpu {
 namespace {
 
-int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+int64_t round_up(int64_t v, int64_t m) {
+  return (v + m - 1) / m * m;
+}
 
 struct Dims4 {
   int64_t ne[4];
@@ -45,13 +47,15 @@ Status CpuBackend::run_mul_mat(const TensorNode& n) {
   }
   std::byte* packed = work_.data();
   const Isa isa = isa_;
-  pool_->parallel_for(batches * cols, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, k)), [&](int64_t b, int64_t e, int) {
-    for (int64_t r = b; r < e; ++r) {
-      const int64_t bi = r / cols, j = r % cols;
-      const std::byte* row = xn.data + (bi / x.ne[1]) * x.nb[0] + (bi % x.ne[1]) * x.nb[1] + j * x.nb[2];
-      pack_activations(isa, wt, reinterpret_cast<const float*>(row), k, packed + static_cast<size_t>(r) * row_bytes);
-    }
-  });
+  pool_->parallel_for(
+      batches * cols, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, k)), [&](int64_t b, int64_t e, int) {
+        for (int64_t r = b; r < e; ++r) {
+          const int64_t bi = r / cols, j = r % cols;
+          const std::byte* row = xn.data + (bi / x.ne[1]) * x.nb[0] + (bi % x.ne[1]) * x.nb[1] + j * x.nb[2];
+          pack_activations(isa, wt, reinterpret_cast<const float*>(row), k,
+                           packed + static_cast<size_t>(r) * row_bytes);
+        }
+      });
 
   const TileHint hint = preferred_tile(isa, wt);
   const int64_t hint_rows = std::max<int64_t>(1, hint.rows), hint_cols = std::max<int64_t>(1, hint.cols);

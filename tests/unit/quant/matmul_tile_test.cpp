@@ -187,7 +187,8 @@ std::vector<double> abs_reference(const Problem& p, const std::vector<uint8_t>& 
 // few hundred terms stays near 1e-7; a wrong scale, level or offset is off by whole terms), the
 // rest untouched.
 void expect_tile_near(const std::vector<float>& c, size_t ldc, int64_t m, int64_t n, int64_t i0, int64_t i1,
-                      const std::vector<double>& ref, const std::vector<double>& mag, const std::string& what) {
+                      const std::vector<double>& ref, const std::vector<double>& mag,
+                      const std::string& what) {
   for (int64_t j = 0; j < n; ++j) {
     for (int64_t i = 0; i < static_cast<int64_t>(ldc); ++i) {
       const float got = c[j * ldc + i];
@@ -312,7 +313,8 @@ TEST(Q4_0x8, MatchesDoubleReference) {
           const size_t ldc = 33;
           std::vector<float> c(ldc * n, -12345.0f);
           matmul_tile_q4_0x8(isa, k, r.w.data(), xq.data(), xr, c.data(), ldc, i0, i1, 0, n);
-          expect_tile_near(c, ldc, p.s.m, n, i0, i1, ref, mag, std::string(isa_name(isa)) + " k=" + std::to_string(k));
+          expect_tile_near(c, ldc, p.s.m, n, i0, i1, ref, mag,
+                           std::string(isa_name(isa)) + " k=" + std::to_string(k));
         }
       }
     }

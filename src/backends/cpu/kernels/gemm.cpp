@@ -10,10 +10,19 @@
 namespace corral::cpu {
 namespace {
 
-TileArgs tile_args(int64_t k, const void* w, size_t w_row_bytes, const void* xq, size_t xq_row_bytes, float* c,
-                   size_t ldc, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
-  return {k, static_cast<const uint8_t*>(w), w_row_bytes, static_cast<const uint8_t*>(xq), xq_row_bytes, c, ldc,
-          i0, i1, j0, j1};
+TileArgs tile_args(int64_t k, const void* w, size_t w_row_bytes, const void* xq, size_t xq_row_bytes,
+                   float* c, size_t ldc, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  return {k,
+          static_cast<const uint8_t*>(w),
+          w_row_bytes,
+          static_cast<const uint8_t*>(xq),
+          xq_row_bytes,
+          c,
+          ldc,
+          i0,
+          i1,
+          j0,
+          j1};
 }
 
 }  // namespace
@@ -124,7 +133,8 @@ void matmul_tile_q4_0x8(Isa isa, int64_t k, const void* w, const void* xq, size_
   const auto row_bytes = static_cast<size_t>(*dtype_row_bytes(DType::kQ4_0, static_cast<uint64_t>(k)));
 #if defined(CORRAL_HAVE_X86_KERNELS)
   if (isa == Isa::kAvx512) {
-    if (avx512::matmul_tile_q4_0x8(tile_args(k, w, row_bytes, xq, xq_row_bytes, c, ldc, i0, i1, j0, j1))) return;
+    if (avx512::matmul_tile_q4_0x8(tile_args(k, w, row_bytes, xq, xq_row_bytes, c, ldc, i0, i1, j0, j1)))
+      return;
   }
 #endif
   std::vector<uint8_t> rows(static_cast<size_t>(i1 - i0) * row_bytes);
